@@ -1,0 +1,34 @@
+import { resolve } from 'node:path';
+import { startLocalStack } from './server.js';
+
+/** `npm start`: the whole stack in one process, data kept on disk between runs. */
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? '127.0.0.1';
+const dataDir = resolve(process.env.LIVEINSIGHT_DATA_DIR ?? '.liveinsight');
+
+const stack = await startLocalStack({ port, host, dataDir });
+const url = stack.url;
+console.log(`LiveInsight is running (data in ${dataDir})
+
+  Dashboard      ${url}/
+  API            ${url}/api/events  ${url}/api/realtime  ${url}/api/stats  ${url}/api/sites
+  Tracker        ${url}/sdk/liveinsight.js
+  Examples       ${url}/examples/script-tag/  ${url}/examples/spa/
+${process.env.LIVEINSIGHT_API_KEY ? '  Reads need    X-API-Key (LIVEINSIGHT_API_KEY is set)\n' : ''}
+Press Ctrl+C to stop.`);
+
+let closing = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (closing) return;
+    closing = true;
+    console.log(`\n${signal}: closing…`);
+    stack.close().then(
+      () => process.exit(0),
+      (error) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * The DynamoDB table definitions, in one place: the CDK stack (infra/) and the local
+ * stack (dynalite at boot, and every test) both build their tables from these, so the
+ * keys and indexes cannot drift apart.
+ *
+ * Plain data only, no SDK imports: infra imports this module too.
+ */
+
+export type AttributeType = 'S' | 'N';
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: AttributeType;
+}
+
+export interface IndexDefinition {
+  readonly indexName: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  /** Attributes copied into the index (projection INCLUDE); undefined means ALL. */
+  readonly nonKeyAttributes?: readonly string[];
+}
+
+export interface TableDefinition {
+  /** Logical id, used for CDK construct ids and the local table name. */
+  readonly id: 'events' | 'sessions' | 'stats';
+  /** The environment variable that carries the table's physical name. */
+  readonly envVar: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  readonly globalIndexes: readonly IndexDefinition[];
+  /** Attribute holding an epoch-seconds expiry. DynamoDB deletes late, so reads filter on it too. */
+  readonly ttlAttribute?: string;
+}
+
+/** Number of shards of the sessions ActivityIndex partition key (`{site}#{shard}`). */
+export const ACTIVITY_SHARDS = 8;
+
+export const ACTIVITY_INDEX = 'ActivityIndex';
+
+export const TABLES = {
+  events: {
+    id: 'events',
+    envVar: 'EVENTS_TABLE',
+    partitionKey: { name: 'session_id', type: 'S' },
+    // Milliseconds times 1000 plus a per-session sequence: two events in the same
+    // second (or millisecond) never overwrite each other.
+    sortKey: { name: 'timestamp', type: 'N' },
+    globalIndexes: [],
+    ttlAttribute: 'ttl',
+  },
+  sessions: {
+    id: 'sessions',
+    envVar: 'SESSIONS_TABLE',
+    partitionKey: { name: 'session_id', type: 'S' },
+    globalIndexes: [
+      {
+        indexName: ACTIVITY_INDEX,
+        // Sharded and sparse: `is_active` holds `{site}#{shard}` only while the session
+        // is active, so no single index partition takes every session write.
+        partitionKey: { name: 'is_active', type: 'S' },
+        sortKey: { name: 'last_activity', type: 'N' },
+      },
+    ],
+    ttlAttribute: 'ttl',
+  },
+  stats: {
+    id: 'stats',
+    envVar: 'STATS_TABLE',
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    globalIndexes: [],
+    ttlAttribute: 'ttl',
+  },
+} as const satisfies Record<string, TableDefinition>;
+
+export type TableId = keyof typeof TABLES;
+
+/** Physical table names: from the environment in AWS, `liveinsight-<id>` locally. */
+export function tableName(id: TableId, env: NodeJS.ProcessEnv = process.env): string {
+  return env[TABLES[id].envVar] ?? `liveinsight-${id}`;
+}

@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll } from 'vitest';
+import { startDynalite, type EmbeddedStore } from '../../src/local/dynalite.js';
+import { resetDocumentClient } from '../../src/store/client.js';
+import { ensureTables } from '../../src/store/create-tables.js';
+import { TABLES } from '../../src/store/tables.js';
+
+/**
+ * Gives a test file its own in-memory dynalite with freshly created tables, pointed to
+ * by the same environment variables the Lambda functions read.
+ */
+export function useTestStore(): { endpoint: () => string } {
+  let store: EmbeddedStore | undefined;
+  beforeAll(async () => {
+    store = await startDynalite();
+    process.env.DYNAMODB_ENDPOINT = store.endpoint;
+    const suffix = randomUUID().slice(0, 8);
+    for (const def of Object.values(TABLES)) process.env[def.envVar] = `test-${def.id}-${suffix}`;
+    resetDocumentClient();
+    await ensureTables(
+      new DynamoDBClient({
+        endpoint: store.endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+    );
+  });
+  afterAll(async () => {
+    resetDocumentClient();
+    await store?.close();
+  });
+  return { endpoint: () => store!.endpoint };
+}
