@@ -1,13 +1,238 @@
-/** The HTTP API's response shapes, declared once for the collector and the dashboard. Types only. */
+/**
+ * The HTTP API's response shapes, declared once for the collector and the dashboard.
+ * Types only: nothing here exists at run time. Changes are additive (new optional
+ * fields), so that a dashboard built against an older collector keeps working.
+ *
+ * The contract these follow is DESIGN.md "HTTP contract"; docs/openapi.yaml describes
+ * the same shapes for other clients.
+ */
 
+/** Every response: `{"status":"success","data":…}` or `{"status":"error","message":…}`. */
 export type Envelope<T> = { status: 'success'; data: T } | { status: 'error'; message: string };
 
-export interface Totals {
+export interface ErrorBody {
+  status: 'error';
+  message: string;
+}
+
+// ---------------------------------------------------------------------------------------
+// POST /api/events
+
+export interface RejectedEvent {
+  /** Position of the event in the request's `events` array (0 for a single bare event). */
+  index: number;
+  /** Why it was refused, e.g. "session_id must be 8-128 characters of [A-Za-z0-9_-]". */
+  reason: string;
+}
+
+export interface EventsData {
+  /** Events stored and counted by this request. */
+  accepted: number;
+  /** Events whose event_id was already stored (a retried batch): not counted again. */
+  duplicates: number;
+  /** Invalid events of a partly valid batch; the valid ones were stored. */
+  rejected: RejectedEvent[];
+}
+
+export type EventsResponse = Envelope<EventsData>;
+
+// ---------------------------------------------------------------------------------------
+// GET /api/realtime?site_id=S&minutes=5
+
+export interface RealtimeRow {
+  value: string;
+  /** Active sessions on this page / from this referrer. */
+  sessions: number;
+}
+
+export interface RealtimeMinute {
+  /** Start of the minute, ISO 8601 UTC. */
+  t: string;
   pageviews: number;
 }
 
+export interface RealtimeData {
+  site_id: string;
+  /** The window actually used (1..30). */
+  minutes: number;
+  /** Sessions with activity in the last `minutes` minutes. */
+  active_sessions: number;
+  /** The page each active session is on now, most sessions first. */
+  pages: RealtimeRow[];
+  /** The source of each active session (referrer host, or "(direct)"), most first. */
+  referrers: RealtimeRow[];
+  /** Page views per minute for the last 30 minutes, oldest first, 30 entries. */
+  per_minute: RealtimeMinute[];
+}
+
+export type RealtimeResponse = Envelope<RealtimeData>;
+
+// ---------------------------------------------------------------------------------------
+// GET /api/stats?site_id=S&period=…|from=…&to=… [&interval=hour|day] [&filter=dim:value] [&include=health]
+
+export type Period = 'today' | '24h' | '7d' | '30d' | '12mo';
+
+export type Interval = 'hour' | 'day';
+
+/** The dimensions `filter=<dimension>:<value>` accepts. */
+export type FilterDimension =
+  | 'page'
+  | 'referrer'
+  | 'utm_source'
+  | 'utm_medium'
+  | 'utm_campaign'
+  | 'country'
+  | 'browser'
+  | 'os'
+  | 'device'
+  | 'event';
+
+export interface Totals {
+  pageviews: number;
+  /** Unique visitors (daily-salted hash; summed per day over multi-day ranges, see meta). */
+  visitors: number;
+  sessions: number;
+  /** Bounced sessions / sessions, 0..1 (0 when there are no sessions). */
+  bounce_rate: number;
+  /** Average session duration in seconds (0 when there are no sessions). */
+  avg_duration_s: number;
+  /** Custom events (every event_type other than page_view and engagement). */
+  events: number;
+}
+
+export interface TimeseriesPoint {
+  /** Start of the bucket, ISO 8601 UTC. */
+  t: string;
+  pageviews: number;
+  visitors: number;
+  sessions: number;
+  events: number;
+}
+
+export interface BreakdownRow {
+  /** The dimension's value; "(other)" holds values past the per-bucket cap and past the top 100. */
+  value: string;
+  pageviews: number;
+  visitors: number;
+}
+
+export interface EventPropRow {
+  key: string;
+  value: string;
+  count: number;
+}
+
+export interface EventRow {
+  /** The custom event's name (its event_type). */
+  value: string;
+  count: number;
+  props: EventPropRow[];
+}
+
+export interface Breakdowns {
+  pages: BreakdownRow[];
+  entry_pages: BreakdownRow[];
+  exit_pages: BreakdownRow[];
+  /** Referrer hosts; "(direct)" for sessions without an external referrer. */
+  referrers: BreakdownRow[];
+  utm_source: BreakdownRow[];
+  utm_medium: BreakdownRow[];
+  utm_campaign: BreakdownRow[];
+  browsers: BreakdownRow[];
+  os: BreakdownRow[];
+  devices: BreakdownRow[];
+  /** ISO 3166-1 alpha-2 codes from CloudFront-Viewer-Country; "(unknown)" without it. */
+  countries: BreakdownRow[];
+  events: EventRow[];
+}
+
+export type StatsSection = 'totals' | 'previous' | 'timeseries' | 'breakdowns';
+
+export interface Approximation {
+  /** Dotted path into `data`, e.g. "totals.visitors" or "breakdowns.pages.visitors". */
+  field: string;
+  /** Plain-language reason, fit to show a user. */
+  reason: string;
+}
+
+/** What the numbers are: which are exact, and whether they can still change. */
+export interface StatsMeta {
+  /** When this answer was computed, ISO 8601 UTC. */
+  generated_at: string;
+  /** Buckets are UTC hours and UTC days. */
+  timezone: 'UTC';
+  /** The bucket size summed for totals and breakdowns. */
+  bucket: Interval;
+  /** True when every number in that section is an exact count for the window. */
+  exact: Record<StatsSection, boolean>;
+  /** Every number that is not exact, and why. Empty when all are exact. */
+  approximations: Approximation[];
+  /** True when the window contains the bucket that is still receiving events. */
+  current_bucket_filling: boolean;
+  /** Start of that still-filling bucket (ISO), or null. */
+  filling_bucket: string | null;
+  /** True when some values were folded into "(other)" (per-bucket cap or top 100). */
+  other_folded: boolean;
+  /** Rollup items read to build this answer: bounded, whatever the traffic. */
+  items_read: number;
+}
+
+export interface IngestionHealthDay {
+  /** UTC day, YYYY-MM-DD. */
+  date: string;
+  accepted: number;
+  duplicates: number;
+  bots: number;
+  rejected: number;
+  /** Rejections by reason code, e.g. { invalid_session_id: 2 }. */
+  rejected_by_reason: Record<string, number>;
+}
+
+/** Ingestion health for the site over the stats window (`include=health`). */
+export interface IngestionHealth {
+  days: IngestionHealthDay[];
+  totals: Omit<IngestionHealthDay, 'date'>;
+}
+
+export interface StatsFilter {
+  dimension: FilterDimension;
+  value: string;
+}
+
 export interface StatsData {
+  site_id: string;
+  /** The named period, or null when `from`/`to` were given. */
+  period: Period | null;
+  /** The window, ISO 8601 UTC: from inclusive, to exclusive. */
+  from: string;
+  to: string;
+  interval: Interval;
+  filter: StatsFilter | null;
   totals: Totals;
+  /** The same keys for the window of equal length just before. */
+  previous: Totals;
+  timeseries: TimeseriesPoint[];
+  breakdowns: Breakdowns;
+  meta: StatsMeta;
+  /** Present only with `include=health`. */
+  health?: IngestionHealth;
 }
 
 export type StatsResponse = Envelope<StatsData>;
+
+// ---------------------------------------------------------------------------------------
+// GET /api/sites
+
+export interface SiteSummary {
+  site_id: string;
+  /** Page views in the last 24 hours (the 24 hourly buckets ending with the current one). */
+  pageviews_24h: number;
+  /** When the site's first event was received, ISO 8601 UTC. */
+  first_seen: string;
+}
+
+export interface SitesData {
+  sites: SiteSummary[];
+}
+
+export type SitesResponse = Envelope<SitesData>;
