@@ -1,9 +1,13 @@
 import { startLocalStack, type LocalStack } from '@liveinsight/collector/local';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, skipBrowserTests } from '../../test/support/browser.js';
+import { countsOf, getStats } from './support/stats.js';
 
-describe.skipIf(skipBrowserTests)('script-tag example in Chromium', () => {
+const SITE = 'script-tag.example';
+const MDN = 'https://developer.mozilla.org/en-US/docs/Web/API/Navigator/sendBeacon';
+
+describe.skipIf(skipBrowserTests)('script-tag example walked in Chromium', () => {
   let stack: LocalStack;
   let browser: Browser;
 
@@ -16,21 +20,68 @@ describe.skipIf(skipBrowserTests)('script-tag example in Chromium', () => {
     await stack?.close();
   });
 
-  const pageviews = async (site: string) => {
-    const response = await fetch(`${stack.url}/api/stats?site_id=${site}&period=24h`);
-    return (await response.json()).data.totals.pageviews as number;
-  };
-
-  it('records the page view and the dashboard shows it', async () => {
+  /** A page that records its errors and every answer of the collector. */
+  async function openPage(): Promise<{ page: Page; errors: string[]; collectorStatuses: number[] }> {
     const page = await browser.newPage();
     const errors: string[] = [];
+    const collectorStatuses: number[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+    page.on('response', (response) => response.url().endsWith('/api/events') && collectorStatuses.push(response.status()));
+    // The outbound link leaves the machine; tests have no network, so a stand-in answers.
+    await page.route(`${MDN}*`, (route) => route.fulfill({ contentType: 'text/html', body: '<title>MDN stand-in</title>' }));
+    return { page, errors, collectorStatuses };
+  }
 
-    await page.goto(`${stack.url}/examples/script-tag/`);
-    await expect.poll(() => pageviews('script-tag.example'), { timeout: 10_000 }).toBe(1);
+  it('counts exactly what a visitor did on the site, and the dashboard shows it', async () => {
+    const { page, errors, collectorStatuses } = await openPage();
+    const base = `${stack.url}/examples/script-tag/`;
 
-    await page.goto(`${stack.url}/#site=script-tag.example`);
-    await expect.poll(() => page.textContent('#pageviews'), { timeout: 10_000 }).toBe('1');
+    await page.goto(base); // page view 1
+    await page.fill('#newsletter input', 'ada@example.com');
+    await page.click('#newsletter button'); // newsletter_signup {position: home}
+    await expect.poll(() => page.textContent('#newsletter')).toContain('Thanks');
+
+    await Promise.all([page.waitForURL(`${base}pricing.html`), page.click('nav >> text=Pricing')]); // page view 2
+    await page.click('text=Choose Pro'); // plan_selected {plan: pro}, from data-li-event
+    await expect.poll(() => page.textContent('#chosen')).toBe('You chose pro.');
+
+    await Promise.all([page.waitForURL(`${base}404.html`), page.click('#old-plans')]); // a 404 event, no page view
+    await Promise.all([page.waitForURL(`${base}docs.html`), page.click('#to-docs')]); // page view 3 + docs_version (pre-load stub)
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]); // download {url}
+    expect(download.suggestedFilename()).toBe('northwind-quickstart.pdf');
+
+    await Promise.all([page.waitForURL(MDN), page.click('#outbound')]); // outbound {url}; leaving flushes the queue
+
+    const expectedEvents = { newsletter_signup: 1, plan_selected: 1, '404': 1, docs_version: 1, download: 1, outbound: 1 };
+    const stats = () => getStats(stack.url, { site_id: SITE, period: '24h' });
+    await expect.poll(async () => (await stats()).totals.events, { timeout: 15_000 }).toBe(6);
+
+    const data = await stats();
+    expect(data.totals).toEqual({ pageviews: 3, visitors: 1, sessions: 1, bounce_rate: 0, avg_duration_s: expect.any(Number), events: 6 });
+    expect(data.totals.avg_duration_s).toBeGreaterThan(0);
+    expect(countsOf(data.breakdowns.pages, (r) => r.pageviews)).toEqual({
+      '/examples/script-tag/': 1,
+      '/examples/script-tag/pricing.html': 1,
+      '/examples/script-tag/docs.html': 1,
+    });
+    expect(countsOf(data.breakdowns.entry_pages, (r) => r.pageviews)).toEqual({ '/examples/script-tag/': 1 });
+    expect(countsOf(data.breakdowns.events, (r) => r.count)).toEqual(expectedEvents);
+    const props = (name: string) =>
+      data.breakdowns.events.find((e) => e.value === name)!.props.map(({ key, value, count }) => ({ key, value, count }));
+    expect(props('newsletter_signup')).toEqual([{ key: 'position', value: 'home', count: 1 }]);
+    expect(props('plan_selected')).toEqual([{ key: 'plan', value: 'pro', count: 1 }]);
+    expect(props('docs_version')).toEqual([{ key: 'version', value: '2.1', count: 1 }]);
+    expect(props('download')).toEqual([{ key: 'url', value: `${base}files/northwind-quickstart.pdf`, count: 1 }]);
+    expect(props('outbound')).toEqual([{ key: 'url', value: MDN, count: 1 }]);
+
+    expect(collectorStatuses.length).toBeGreaterThan(0);
+    expect(collectorStatuses.every((status) => status === 200)).toBe(true);
     expect(errors).toEqual([]);
+
+    // The dashboard, opened on this site, shows the same numbers.
+    await page.goto(`${stack.url}/#site=${SITE}`);
+    await expect.poll(() => page.textContent('#pageviews'), { timeout: 10_000 }).toBe('3');
   });
 });
