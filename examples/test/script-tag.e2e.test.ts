@@ -2,6 +2,7 @@ import { startLocalStack, type LocalStack } from '@liveinsight/collector/local';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, skipBrowserTests } from '../../test/support/browser.js';
+import { readDashboard } from './support/dashboard.js';
 import { countsOf, getStats } from './support/stats.js';
 
 const SITE = 'script-tag.example';
@@ -81,7 +82,9 @@ describe.skipIf(skipBrowserTests)('script-tag example walked in Chromium', () =>
     expect(errors).toEqual([]);
 
     // The dashboard, opened on this site, shows the same numbers.
-    await page.goto(`${stack.url}/#site=${SITE}`);
-    await expect.poll(() => page.textContent('#pageviews'), { timeout: 10_000 }).toBe('3');
+    const shown = await readDashboard(await browser.newPage(), stack.url, SITE);
+    expect(shown.totals).toEqual(data.totals);
+    expect(shown.events).toEqual(expectedEvents);
+    expect(shown.pages).toEqual(countsOf(data.breakdowns.pages, (r) => r.pageviews));
   });
 });

@@ -2,6 +2,7 @@ import { startLocalStack, type LocalStack } from '@liveinsight/collector/local';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, skipBrowserTests } from '../../test/support/browser.js';
+import { readDashboard } from './support/dashboard.js';
 import { countsOf, getStats } from './support/stats.js';
 
 const SITE = 'spa.example';
@@ -134,8 +135,9 @@ describe.skipIf(skipBrowserTests)('SPA example walked in Chromium', () => {
 
     expect(errors).toEqual([]);
 
-    const dashboard = await browser.newPage();
-    await dashboard.goto(`${stack.url}/#site=${SITE}`);
-    await expect.poll(() => dashboard.textContent('#pageviews'), { timeout: 10_000 }).toBe('9');
+    const shown = await readDashboard(await browser.newPage(), stack.url, SITE);
+    expect(shown.totals).toEqual(data.totals);
+    expect(shown.events).toEqual({ add_to_cart: 1, signup: 1 });
+    expect(shown.pages).toEqual(expectedPages);
   });
 });
