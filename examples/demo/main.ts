@@ -5,7 +5,7 @@
  * twice counts nothing twice.
  */
 import { parseArgs } from 'node:util';
-import { generateTraffic, summarize, DAY_MS } from './generate.js';
+import { generateTraffic, summarize } from './generate.js';
 import { checkStack, DemoSetupError } from './preflight.js';
 import { DemoConnectionError, DemoRequestError, sendTraffic, type SendProgress } from './send.js';
 
@@ -130,7 +130,7 @@ async function main(): Promise<void> {
   if (result.duplicates === result.events) console.log('  Nothing new: this traffic was already sent (the collector drops repeated event ids).');
   const firstSite = [...summaries.keys()][0];
   console.log(`\nOpen the dashboard: ${options.apiUrl}/#site=${firstSite}`);
-  if (traffic.to - traffic.from > DAY_MS) console.log('Pick the 7d period to see the whole week.');
+  console.log('(it asks for the key the stack was started with; the site picker has the other sites)');
 }
 
 main().catch((error: unknown) => {
