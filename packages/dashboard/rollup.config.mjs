@@ -1,7 +1,10 @@
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import resolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
+
+const require = createRequire(import.meta.url);
 
 /** Copies the static files beside the bundle. */
 const copyStatic = (files) => ({
@@ -12,8 +15,33 @@ const copyStatic = (files) => ({
   },
 });
 
+/**
+ * Writes one stylesheet: uPlot's own CSS first (the chart needs it), then ours so it can
+ * override. Comments and indentation are dropped; nothing else is rewritten, so the
+ * output stays exactly the CSS we wrote.
+ */
+const bundleCss = (sources, output) => ({
+  name: 'bundle-css',
+  async writeBundle() {
+    const parts = await Promise.all(sources.map((file) => readFile(file, 'utf8')));
+    const css = parts
+      .join('\n')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/\n\s+/g, '\n')
+      .replace(/\n{2,}/g, '\n')
+      .trim();
+    await writeFile(output, `${css}\n`);
+  },
+});
+
 export default {
   input: 'src/main.ts',
   output: { file: 'dist/main.js', format: 'es' },
-  plugins: [resolve(), typescript({ tsconfig: './tsconfig.build.json' }), terser(), copyStatic(['index.html'])],
+  plugins: [
+    resolve(),
+    typescript({ tsconfig: './tsconfig.build.json' }),
+    terser({ format: { comments: false } }),
+    copyStatic(['index.html', 'config.json']),
+    bundleCss([require.resolve('uplot/dist/uPlot.min.css'), 'src/styles.css'], 'dist/app.css'),
+  ],
 };

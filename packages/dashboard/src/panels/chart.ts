@@ -1,0 +1,211 @@
+import type { StatsData } from '@liveinsight/collector/api-types';
+import uPlot from 'uplot';
+import type { Table } from '../format/csv.js';
+import { formatBucket, formatCount } from '../format/format.js';
+import { fill, h } from '../dom.js';
+
+const HEIGHT = 320;
+const SMALL_HEIGHT = 200;
+
+interface Palette {
+  visitors: string;
+  visitorsFill: string;
+  pageviews: string;
+  axis: string;
+  grid: string;
+  font: string;
+}
+
+/** Chart colours come from the stylesheet's custom properties, so both themes live in CSS. */
+function palette(element: Element): Palette {
+  const style = getComputedStyle(element);
+  const read = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
+  return {
+    visitors: read('--accent', '#5b5bd6'),
+    visitorsFill: read('--accent-fill', 'rgba(91,91,214,0.16)'),
+    pageviews: read('--accent-2', '#14b8a6'),
+    axis: read('--text-muted', '#6b7280'),
+    grid: read('--grid', 'rgba(0,0,0,0.06)'),
+    font: `12px ${read('--font', 'system-ui, sans-serif')}`,
+  };
+}
+
+/** A vertical gradient under the visitors line, from its fill colour to transparent. */
+function gradientFill(color: string) {
+  return (u: uPlot) => {
+    const gradient = u.ctx.createLinearGradient(0, u.bbox.top, 0, u.bbox.top + u.bbox.height);
+    gradient.addColorStop(0, color);
+    gradient.addColorStop(1, 'transparent');
+    return gradient;
+  };
+}
+
+export interface ChartPanel {
+  render(data: StatsData): void;
+  /** Re-reads the theme's colours (the system switched between light and dark). */
+  restyle(): void;
+}
+
+/**
+ * The time series: visitors as a filled area, pageviews as a line, hour or day buckets.
+ * Hours are shown in local time; days are UTC days, as the API buckets them.
+ */
+export function createChartPanel(container: HTMLElement, legend: HTMLElement, note: HTMLElement): ChartPanel {
+  let plot: uPlot | undefined;
+  let current: StatsData | undefined;
+  const tooltip = h('div', { class: 'chart-tooltip', attrs: { hidden: true, 'aria-hidden': 'true' } });
+
+  const width = () => Math.max(container.clientWidth, 240);
+  const height = () => (window.innerWidth < 600 ? SMALL_HEIGHT : HEIGHT);
+
+  function showTooltip(u: uPlot): void {
+    const index = u.cursor.idx;
+    if (index === null || index === undefined || !current) {
+      tooltip.hidden = true;
+      return;
+    }
+    const point = current.timeseries[index];
+    if (!point) return;
+    fill(
+      tooltip,
+      h('div', { class: 'tooltip-title' }, formatBucket(point.t, current.interval, undefined, current.interval === 'day')),
+      h('div', null, h('span', { class: 'swatch visitors' }), 'Visitors ', h('strong', null, formatCount(point.visitors))),
+      h('div', null, h('span', { class: 'swatch pageviews' }), 'Pageviews ', h('strong', null, formatCount(point.pageviews))),
+    );
+    tooltip.hidden = false;
+    const left = u.valToPos(u.data[0][index]!, 'x');
+    const flip = left > u.over.clientWidth / 2;
+    tooltip.style.left = `${left}px`;
+    tooltip.style.transform = flip ? 'translateX(calc(-100% - 12px))' : 'translateX(12px)';
+  }
+
+  function build(data: StatsData): void {
+    plot?.destroy();
+    const colors = palette(container);
+    const day = data.interval === 'day';
+    const options: uPlot.Options = {
+      width: width(),
+      height: height(),
+      padding: [12, 12, 0, 4],
+      legend: { show: false },
+      cursor: { drag: { x: false, y: false }, points: { size: 8, width: 2 } },
+      // Day buckets start at 00:00 UTC: shown in local time they would slip a day west of Greenwich.
+      tzDate: day ? (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC') : (ts) => new Date(ts * 1e3),
+      scales: {
+        x: { time: true },
+        y: { range: (_u, _min, max) => [0, max > 0 ? uPlot.rangeNum(0, max, 0.1, true)[1] : 4] },
+      },
+      axes: [
+        {
+          stroke: colors.axis,
+          font: colors.font,
+          grid: { show: false },
+          ticks: { show: false },
+          gap: 8,
+          values: (_u, splits, _axis, _space, increment) => splits.map((ts) => axisLabel(ts, increment, day)),
+        },
+        {
+          stroke: colors.axis,
+          font: colors.font,
+          grid: { stroke: colors.grid, width: 1 },
+          ticks: { show: false },
+          size: 44,
+          gap: 6,
+          values: (_u, values) => values.map((v) => (Number.isInteger(v) ? formatCount(v) : '')),
+        },
+      ],
+      series: [
+        {},
+        {
+          label: 'Visitors',
+          stroke: colors.visitors,
+          width: 2.5,
+          fill: gradientFill(colors.visitorsFill),
+          points: { show: false },
+          paths: uPlot.paths.spline?.(),
+        },
+        {
+          label: 'Pageviews',
+          stroke: colors.pageviews,
+          width: 1.75,
+          points: { show: false },
+          paths: uPlot.paths.spline?.(),
+        },
+      ],
+      hooks: { setCursor: [showTooltip] },
+    };
+    plot = new uPlot(options, toAligned(data), container);
+    plot.over.append(tooltip);
+    plot.over.addEventListener('mouseleave', () => (tooltip.hidden = true));
+  }
+
+  new ResizeObserver(() => {
+    if (plot && Math.abs(plot.width - width()) > 1) plot.setSize({ width: width(), height: height() });
+  }).observe(container);
+
+  return {
+    render(data) {
+      const rebuild = !plot || !current || current.interval !== data.interval;
+      current = data;
+      if (rebuild) build(data);
+      else plot!.setData(toAligned(data));
+      renderLegend(legend, data);
+      note.textContent = chartNote(data);
+    },
+    restyle() {
+      if (current) build(current);
+    },
+  };
+}
+
+const DAY_S = 86_400;
+
+/** Ticks a day or more apart read as dates (`Nov 21`), closer ones as times, with the date at midnight. */
+function axisLabel(ts: number, increment: number, utc: boolean): string {
+  const date = new Date(ts * 1000);
+  const timeZone = utc ? 'UTC' : undefined;
+  const midnight = utc ? date.getUTCHours() === 0 && date.getUTCMinutes() === 0 : date.getHours() === 0 && date.getMinutes() === 0;
+  if (increment >= DAY_S || midnight) return date.toLocaleDateString(undefined, { month: 'short', day: 'numeric', timeZone });
+  return date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', timeZone });
+}
+
+function toAligned(data: StatsData): uPlot.AlignedData {
+  return [
+    data.timeseries.map((p) => Date.parse(p.t) / 1000),
+    data.timeseries.map((p) => p.visitors),
+    data.timeseries.map((p) => p.pageviews),
+  ];
+}
+
+function renderLegend(legend: HTMLElement, data: StatsData): void {
+  const peak = data.timeseries.reduce((best, p) => (p.pageviews > (best?.pageviews ?? -1) ? p : best), data.timeseries[0]);
+  fill(
+    legend,
+    h('span', { class: 'legend-item' }, h('span', { class: 'swatch visitors' }), 'Visitors'),
+    h('span', { class: 'legend-item' }, h('span', { class: 'swatch pageviews' }), 'Pageviews'),
+    peak && peak.pageviews > 0
+      ? h(
+          'span',
+          { class: 'legend-peak muted' },
+          `Busiest ${data.interval}: ${formatBucket(peak.t, data.interval, undefined, data.interval === 'day')} · ${formatCount(peak.pageviews)} pageviews`,
+        )
+      : null,
+  );
+}
+
+function chartNote(data: StatsData): string {
+  const parts: string[] = [];
+  if (data.totals.pageviews === 0 && data.totals.events === 0) parts.push('No visits in this period.');
+  if (data.meta.current_bucket_filling) {
+    parts.push(`The last ${data.interval} is still filling: its numbers grow until it ends.`);
+  }
+  if (data.interval === 'day') parts.push('Days are UTC days.');
+  return parts.join(' ');
+}
+
+export function timeseriesTable(data: StatsData): Table {
+  return {
+    columns: ['bucket_start_utc', 'visitors', 'pageviews', 'sessions', 'events'],
+    rows: data.timeseries.map((p) => [p.t, p.visitors, p.pageviews, p.sessions, p.events]),
+  };
+}

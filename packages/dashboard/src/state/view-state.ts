@@ -1,0 +1,168 @@
+/**
+ * What the dashboard shows lives in the URL fragment (`#site=…&period=…&filter=…`), so a
+ * view can be bookmarked and shared, and never reaches a server log. The read key may
+ * arrive there too (`#key=…`); it is split off here and never written back.
+ */
+
+import type {
+  FilterDimension as ApiFilterDimension,
+  Interval as ApiInterval,
+  Period as ApiPeriod,
+} from '@liveinsight/collector/api-types';
+
+export const PERIODS = ['today', '24h', '7d', '30d', '12mo'] as const satisfies readonly ApiPeriod[];
+export type PresetPeriod = (typeof PERIODS)[number];
+export type Period = PresetPeriod | 'custom';
+
+export const DEFAULT_PERIOD: PresetPeriod = '7d';
+
+export const INTERVALS = ['hour', 'day'] as const satisfies readonly ApiInterval[];
+export type Interval = (typeof INTERVALS)[number];
+
+/** The dimensions GET /api/stats accepts as `filter=<dimension>:<value>`. */
+export const FILTER_DIMENSIONS = [
+  'page',
+  'referrer',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'country',
+  'browser',
+  'os',
+  'device',
+  'event',
+] as const satisfies readonly ApiFilterDimension[];
+export type FilterDimension = (typeof FILTER_DIMENSIONS)[number];
+
+/** Fails to compile when the API gains a filter dimension this list lacks. */
+const everyDimensionListed: Exclude<ApiFilterDimension, FilterDimension> extends never ? true : never = true;
+void everyDimensionListed;
+
+export interface Filter {
+  dimension: FilterDimension;
+  value: string;
+}
+
+export interface ViewState {
+  site?: string;
+  period: Period;
+  /** `YYYY-MM-DD`, only with period `custom`. */
+  from?: string;
+  to?: string;
+  interval?: Interval;
+  filter?: Filter;
+}
+
+export interface ParsedFragment {
+  state: ViewState;
+  /** A read key handed over in the link; the caller stores it and rewrites the URL without it. */
+  key?: string;
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function isDate(value: string | null): value is string {
+  return value !== null && DATE.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`));
+}
+
+function oneOf<T extends string>(list: readonly T[], value: string | null): value is T {
+  return value !== null && (list as readonly string[]).includes(value);
+}
+
+/** Reads `dimension:value`; the value may itself contain colons (`page:/a:b`). */
+export function parseFilter(text: string | null): Filter | undefined {
+  if (!text) return undefined;
+  const colon = text.indexOf(':');
+  if (colon < 1) return undefined;
+  const dimension = text.slice(0, colon);
+  if (!oneOf(FILTER_DIMENSIONS, dimension)) return undefined;
+  return { dimension, value: text.slice(colon + 1) };
+}
+
+export function filterParam(filter: Filter): string {
+  return `${filter.dimension}:${filter.value}`;
+}
+
+/** Anything unreadable in the fragment falls back to the default rather than failing. */
+export function parseFragment(hash: string): ParsedFragment {
+  const params = new URLSearchParams(hash.replace(/^#/, ''));
+  const state: ViewState = { period: DEFAULT_PERIOD };
+  const site = params.get('site')?.trim();
+  if (site) state.site = site;
+
+  const period = params.get('period');
+  const from = params.get('from');
+  const to = params.get('to');
+  if (oneOf(PERIODS, period)) {
+    state.period = period;
+  } else if ((period === 'custom' || period === null) && isDate(from) && isDate(to)) {
+    state.period = 'custom';
+    [state.from, state.to] = from <= to ? [from, to] : [to, from];
+  }
+
+  const interval = params.get('interval');
+  if (oneOf(INTERVALS, interval)) state.interval = interval;
+  const filter = parseFilter(params.get('filter'));
+  if (filter) state.filter = filter;
+
+  const key = params.get('key')?.trim();
+  return key ? { state, key } : { state };
+}
+
+/** The fragment for a state, without `#` and never with the key. Defaults are left out. */
+export function serializeFragment(state: ViewState): string {
+  const params = new URLSearchParams();
+  if (state.site) params.set('site', state.site);
+  if (state.period === 'custom' && state.from && state.to) {
+    params.set('period', 'custom');
+    params.set('from', state.from);
+    params.set('to', state.to);
+  } else if (state.period !== 'custom' && state.period !== DEFAULT_PERIOD) {
+    params.set('period', state.period);
+  }
+  if (state.interval) params.set('interval', state.interval);
+  if (state.filter) params.set('filter', filterParam(state.filter));
+  return params.toString();
+}
+
+/** The query string for GET /api/stats. */
+export function statsQuery(state: ViewState & { site: string }, extra: Record<string, string> = {}): URLSearchParams {
+  const params = new URLSearchParams({ site_id: state.site });
+  if (state.period === 'custom' && state.from && state.to) {
+    params.set('from', state.from);
+    params.set('to', state.to);
+  } else {
+    params.set('period', state.period === 'custom' ? DEFAULT_PERIOD : state.period);
+  }
+  if (state.interval && intervalChoices(state).includes(state.interval)) params.set('interval', state.interval);
+  if (state.filter) params.set('filter', filterParam(state.filter));
+  for (const [name, value] of Object.entries(extra)) params.set(name, value);
+  return params;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The bucket sizes worth offering for a period: a day of days or a year of hours helps no one. */
+export function intervalChoices(state: ViewState): Interval[] {
+  if (state.period === 'today' || state.period === '24h') return ['hour'];
+  if (state.period === '12mo') return ['day'];
+  if (state.period === 'custom' && state.from && state.to) {
+    const days = (Date.parse(state.to) - Date.parse(state.from)) / DAY_MS + 1;
+    if (days <= 2) return ['hour'];
+    if (days > 31) return ['day'];
+  }
+  return ['hour', 'day'];
+}
+
+export function withChanges(state: ViewState, changes: Partial<ViewState>): ViewState {
+  const next: ViewState = { ...state, ...changes };
+  for (const name of Object.keys(changes) as (keyof ViewState)[]) {
+    if (changes[name] === undefined) delete next[name];
+  }
+  if (next.period !== 'custom') {
+    delete next.from;
+    delete next.to;
+  }
+  if (next.interval && !intervalChoices(next).includes(next.interval)) delete next.interval;
+  return next;
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it, vi } from 'vitest';
+import { ApiError, createApiClient, loadConfig } from '../src/api/client.js';
+import { statsFixture } from './support/fixtures.js';
+
+type FetchArgs = Parameters<typeof fetch>;
+
+function fakeFetch(answer: (url: string, init?: RequestInit) => Response | Promise<Response>) {
+  return vi.fn(async (...[input, init]: FetchArgs) => answer(String(input), init));
+}
+
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+
+describe('api client', () => {
+  it('calls the configured base with the key header and returns the envelope data', async () => {
+    const fetchImpl = fakeFetch(() => json(200, { status: 'success', data: statsFixture() }));
+    const api = createApiClient({ apiBase: 'https://api.example/dev/', key: () => 'k1', fetch: fetchImpl });
+    const data = await api.stats(new URLSearchParams({ site_id: 'a.test', period: '7d' }));
+    expect(data.totals.pageviews).toBe(1234);
+    const [url, init] = fetchImpl.mock.calls[0]!;
+    expect(url).toBe('https://api.example/dev/api/stats?site_id=a.test&period=7d');
+    expect((init!.headers as Record<string, string>)['X-API-Key']).toBe('k1');
+  });
+
+  it('uses the same origin when the base is empty and sends no key header without a key', async () => {
+    const fetchImpl = fakeFetch(() => json(200, { status: 'success', data: { sites: [] } }));
+    await createApiClient({ apiBase: '', key: () => undefined, fetch: fetchImpl }).sites();
+    const [url, init] = fetchImpl.mock.calls[0]!;
+    expect(url).toBe('/api/sites');
+    expect(init!.headers).not.toHaveProperty('X-API-Key');
+  });
+
+  it('turns a 401 envelope into an unauthorized ApiError with the server message', async () => {
+    const api = createApiClient({ apiBase: '', key: () => 'bad', fetch: fakeFetch(() => json(401, { status: 'error', message: 'Invalid API key' })) });
+    const error = await api.sites().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).unauthorized).toBe(true);
+    expect((error as ApiError).message).toBe('Invalid API key');
+  });
+
+  it('reports an unreachable API and a non-JSON answer plainly', async () => {
+    const down = createApiClient({ apiBase: '', key: () => undefined, fetch: fakeFetch(() => Promise.reject(new TypeError('Failed to fetch'))) });
+    await expect(down.sites()).rejects.toMatchObject({ status: 0, message: expect.stringMatching(/Cannot reach the API/) });
+    const html = createApiClient({ apiBase: '', key: () => undefined, fetch: fakeFetch(() => new Response('<h1>502</h1>', { status: 502 })) });
+    await expect(html.sites()).rejects.toMatchObject({ status: 502, message: 'Unexpected answer from the API (HTTP 502)' });
+  });
+
+  it('fills fields an older collector does not send yet', async () => {
+    const api = createApiClient({ apiBase: '', key: () => undefined, fetch: fakeFetch(() => json(200, { status: 'success', data: { totals: { pageviews: 5 } } })) });
+    const data = await api.stats(new URLSearchParams());
+    expect(data.totals).toEqual({ pageviews: 5, visitors: 0, sessions: 0, bounce_rate: 0, avg_duration_s: 0, events: 0 });
+    expect(data.breakdowns.pages).toEqual([]);
+    expect(data.breakdowns.events).toEqual([]);
+    expect(data.meta.approximations).toEqual([]);
+    expect(data.health).toBeUndefined();
+  });
+});
+
+describe('loadConfig', () => {
+  it('reads apiBase and trims its trailing slash', async () => {
+    expect(await loadConfig(fakeFetch(() => json(200, { apiBase: 'https://api.example/dev/' })))).toEqual({ apiBase: 'https://api.example/dev' });
+  });
+
+  it('falls back to the same origin when config.json is missing or broken', async () => {
+    expect(await loadConfig(fakeFetch(() => new Response('nope', { status: 404 })))).toEqual({ apiBase: '' });
+    expect(await loadConfig(fakeFetch(() => new Response('{', { status: 200 })))).toEqual({ apiBase: '' });
+    expect(await loadConfig(fakeFetch(() => json(200, { apiBase: 42 })))).toEqual({ apiBase: '' });
+  });
+});

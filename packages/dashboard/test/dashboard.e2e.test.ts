@@ -1,0 +1,267 @@
+// @vitest-environment node
+import type { RealtimeData, StatsData } from '@liveinsight/collector/api-types';
+import { startLocalStack, type LocalStack } from '@liveinsight/collector/local';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, skipBrowserTests } from '../../../test/support/browser.js';
+import { liveSessions, postSessions, testWeek, XSS_PATH } from './support/seed.js';
+
+const API_KEY = 'dashboard-e2e-key';
+const SITE = 'dash.test';
+const EMPTY_SITE = 'nothing-yet.test';
+
+/** Everything a page did wrong: console errors, uncaught exceptions, failed or off-origin requests. */
+interface Trouble {
+  problems: string[];
+  requests: string[];
+}
+
+function watch(page: Page, origin: string): Trouble {
+  const trouble: Trouble = { problems: [], requests: [] };
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') trouble.problems.push(`console ${message.type()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => trouble.problems.push(`page error: ${error.message}`));
+  page.on('requestfailed', (request) => trouble.problems.push(`failed: ${request.url()} ${request.failure()?.errorText}`));
+  page.on('request', (request) => {
+    trouble.requests.push(request.url());
+    if (!request.url().startsWith(origin) && !request.url().startsWith('blob:') && !request.url().startsWith('data:')) {
+      trouble.problems.push(`request to another host: ${request.url()}`);
+    }
+  });
+  page.on('response', (response) => {
+    if (response.status() >= 400) trouble.problems.push(`HTTP ${response.status()}: ${response.url()}`);
+  });
+  return trouble;
+}
+
+describe.skipIf(skipBrowserTests)('dashboard in Chromium against the local stack', { timeout: 30_000 }, () => {
+  let stack: LocalStack;
+  let browser: Browser;
+  const previousKey = process.env.LIVEINSIGHT_API_KEY;
+
+  beforeAll(async () => {
+    process.env.LIVEINSIGHT_API_KEY = API_KEY;
+    stack = await startLocalStack({ port: 0 });
+    browser = await launchChromium();
+    const now = Date.now();
+    await postSessions({ baseUrl: stack.url, site: SITE, apiKey: API_KEY }, testWeek(now));
+    await postSessions({ baseUrl: stack.url, site: SITE }, liveSessions(now));
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+    if (previousKey === undefined) delete process.env.LIVEINSIGHT_API_KEY;
+    else process.env.LIVEINSIGHT_API_KEY = previousKey;
+  });
+
+  async function api<T>(path: string, params: Record<string, string>): Promise<T> {
+    const response = await fetch(`${stack.url}/api/${path}?${new URLSearchParams(params)}`, { headers: { 'X-API-Key': API_KEY } });
+    const body = (await response.json()) as { status: string; data: T; message?: string };
+    expect(body.status, body.message).toBe('success');
+    return body.data;
+  }
+
+  /** A signed-in context: the key went through the `#key=` link once. */
+  async function signedIn(viewport = { width: 1280, height: 900 }): Promise<BrowserContext> {
+    const context = await browser.newContext({ viewport });
+    await context.addInitScript((key) => localStorage.setItem('liveinsight.key', key), API_KEY);
+    return context;
+  }
+
+  async function openDashboard(page: Page, fragment: string): Promise<void> {
+    await page.goto(`${stack.url}/#${fragment}`);
+    await page.locator('body[data-screen="dashboard"]').waitFor({ timeout: 15_000 });
+    await page.locator('#dashboard[aria-busy="false"]').waitFor({ timeout: 15_000 });
+  }
+
+  async function metric(page: Page, id: string): Promise<{ value: number; text: string }> {
+    const element = page.locator(`.metric[data-metric="${id}"] .metric-value`);
+    return { value: Number(await element.getAttribute('data-value')), text: (await element.textContent()) ?? '' };
+  }
+
+  it('takes the key from #key=, keeps it in localStorage and removes it from the URL', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const trouble = watch(page, stack.url);
+    await page.goto(`${stack.url}/#key=${API_KEY}&site=${SITE}`);
+    await page.locator('body[data-screen="dashboard"]').waitFor({ timeout: 15_000 });
+
+    expect(page.url()).not.toContain(API_KEY);
+    expect(new URL(page.url()).hash).toBe(`#site=${SITE}`);
+    expect(await page.evaluate(() => localStorage.getItem('liveinsight.key'))).toBe(API_KEY);
+
+    // A later visit without the fragment's key is still signed in.
+    await page.goto(`${stack.url}/#site=${SITE}`);
+    await page.reload();
+    await page.locator('body[data-screen="dashboard"]').waitFor({ timeout: 15_000 });
+    expect(trouble.problems).toEqual([]);
+    await context.close();
+  });
+
+  it('says clearly when the key is wrong, and signs in with the right one', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${stack.url}/#key=not-the-key&site=${SITE}`);
+    const message = page.locator('#signin-message');
+    await message.waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await message.textContent()).toMatch(/not accepted/i);
+    expect(page.url()).not.toContain('not-the-key');
+    expect(await page.evaluate(() => localStorage.getItem('liveinsight.key'))).toBeNull();
+
+    await page.fill('#signin-key', API_KEY);
+    await page.click('#signin-form button[type="submit"]');
+    await page.locator('body[data-screen="dashboard"]').waitFor({ timeout: 15_000 });
+    expect(await page.evaluate(() => localStorage.getItem('liveinsight.key'))).toBe(API_KEY);
+    await context.close();
+  });
+
+  it('shows the same numbers as the API, with no errors and no failed requests', async () => {
+    const context = await signedIn();
+    const page = await context.newPage();
+    const trouble = watch(page, stack.url);
+    await openDashboard(page, `site=${SITE}&period=7d`);
+
+    const stats = await api<StatsData>('stats', { site_id: SITE, period: '7d' });
+    expect(stats.totals.pageviews).toBeGreaterThan(0);
+    for (const id of ['visitors', 'sessions', 'pageviews', 'events'] as const) {
+      const shown = await metric(page, id);
+      expect(shown.value, id).toBe(stats.totals[id]);
+      expect(shown.text, id).toMatch(new RegExp(`^${stats.totals[id].toLocaleString('en-US')}≈?$`));
+    }
+    expect((await metric(page, 'bounce_rate')).value).toBe(stats.totals.bounce_rate);
+    expect((await metric(page, 'avg_duration_s')).value).toBe(stats.totals.avg_duration_s);
+
+    // Top pages: the same values in the same order with the same counts.
+    const rows = page.locator('[data-card="pages"] tbody tr');
+    const shownPages = await rows.evaluateAll((trs) =>
+      trs.map((tr) => ({
+        value: (tr as HTMLElement).dataset.value,
+        visitors: Number(tr.querySelector<HTMLElement>('[data-column="visitors"]')?.dataset.value),
+        pageviews: Number(tr.querySelector<HTMLElement>('[data-column="pageviews"]')?.dataset.value),
+      })),
+    );
+    expect(shownPages).toEqual(stats.breakdowns.pages.slice(0, shownPages.length).map(({ value, visitors, pageviews }) => ({ value, visitors, pageviews })));
+    expect(shownPages.length).toBe(Math.min(stats.breakdowns.pages.length, 8));
+
+    const events = await page.locator('[data-card="events"] tr.clickable').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.value));
+    expect(events).toEqual(stats.breakdowns.events.map((e) => e.value));
+
+    // The live counter and the realtime panel.
+    const realtime = await api<RealtimeData>('realtime', { site_id: SITE });
+    expect(realtime.active_sessions).toBe(3);
+    expect(await page.locator('#live-count').getAttribute('data-value')).toBe(String(realtime.active_sessions));
+    expect(await page.locator('.realtime-number').textContent()).toBe(String(realtime.active_sessions));
+    expect(await page.locator('.sparkline rect').count()).toBe(realtime.per_minute.length);
+
+    // Ingestion health as the API counts it.
+    const withHealth = await api<StatsData>('stats', { site_id: SITE, period: '7d', include: 'health' });
+    expect(await page.locator('[data-health="accepted"] .health-value').getAttribute('data-value')).toBe(String(withHealth.health!.totals.accepted));
+
+    expect(trouble.problems).toEqual([]);
+    await context.close();
+  });
+
+  it('refreshes the live counter every 10 seconds', async () => {
+    const context = await signedIn();
+    const page = await context.newPage();
+    await openDashboard(page, `site=${SITE}`);
+    const before = page.waitForRequest((r) => r.url().includes('/api/realtime'), { timeout: 12_000 });
+    await postSessions({ baseUrl: stack.url, site: SITE }, liveSessions(Date.now(), 4).slice(3).map((s) => ({ ...s, id: 'live-session-late' })));
+    await before;
+    const realtime = await api<RealtimeData>('realtime', { site_id: SITE });
+    await expect.poll(() => page.locator('#live-count').getAttribute('data-value'), { timeout: 12_000 }).toBe(String(realtime.active_sessions));
+    await context.close();
+  }, 30_000);
+
+  it('applies a clicked row as a removable filter chip that narrows every panel', async () => {
+    const context = await signedIn();
+    const page = await context.newPage();
+    const trouble = watch(page, stack.url);
+    await openDashboard(page, `site=${SITE}&period=7d`);
+    const unfiltered = await api<StatsData>('stats', { site_id: SITE, period: '7d' });
+
+    await page.locator('[data-card="pages"] tr[data-value="/pricing"] .row-button').click();
+    const chip = page.locator('#filters .chip');
+    await chip.waitFor();
+    expect(await chip.locator('.chip-dimension').textContent()).toBe('Page is');
+    expect(await chip.locator('.chip-value').textContent()).toBe('/pricing');
+    expect(new URL(page.url()).hash).toContain('filter=page%3A%2Fpricing');
+
+    const filtered = await api<StatsData>('stats', { site_id: SITE, period: '7d', filter: 'page:/pricing' });
+    expect(filtered.totals.pageviews).toBeLessThan(unfiltered.totals.pageviews);
+    await expect.poll(async () => (await metric(page, 'pageviews')).value, { timeout: 10_000 }).toBe(filtered.totals.pageviews);
+    expect((await metric(page, 'visitors')).value).toBe(filtered.totals.visitors);
+    const chartPoints = await page.evaluate(() => document.querySelectorAll('#chart canvas').length);
+    expect(chartPoints).toBeGreaterThan(0);
+    expect(await page.locator('[data-card="pages"] tr.active').getAttribute('data-value')).toBe('/pricing');
+
+    await chip.locator('.chip-remove').click();
+    await expect.poll(async () => (await metric(page, 'pageviews')).value, { timeout: 10_000 }).toBe(unfiltered.totals.pageviews);
+    expect(await page.locator('#filters .chip').count()).toBe(0);
+    expect(trouble.problems).toEqual([]);
+    await context.close();
+  });
+
+  it('shows a hostile page URL as text and runs nothing', async () => {
+    const context = await signedIn();
+    const page = await context.newPage();
+    const trouble = watch(page, stack.url);
+    await openDashboard(page, `site=${SITE}&period=7d`);
+    const stats = await api<StatsData>('stats', { site_id: SITE, period: '7d' });
+    const hostile = stats.breakdowns.pages.find((row) => row.value.includes('img') && row.value.includes('onerror'));
+    expect(hostile, `the API lists the page ${XSS_PATH}`).toBeDefined();
+
+    await page.locator('[data-card="pages"] .show-all').click().catch(() => undefined);
+    const row = page.locator('[data-card="pages"] tbody tr').filter({ hasText: hostile!.value });
+    expect(await row.locator('.row-label').textContent()).toBe(hostile!.value);
+    expect(await page.locator('#dashboard img').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+
+    // Applied as a filter, the chip shows it as text too.
+    await row.locator('.row-button').click();
+    await page.locator('#filters .chip').waitFor();
+    expect(await page.locator('#filters .chip-value').textContent()).toBe(hostile!.value);
+    expect(await page.locator('img').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(trouble.problems).toEqual([]);
+    await context.close();
+  });
+
+  it('exports the totals as CSV with the numbers on screen', async () => {
+    const context = await signedIn();
+    const page = await context.newPage();
+    await openDashboard(page, `site=${SITE}&period=7d`);
+    const stats = await api<StatsData>('stats', { site_id: SITE, period: '7d' });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#totals .csv-button')]);
+    expect(download.suggestedFilename()).toBe('liveinsight_dash.test_7d_totals.csv');
+    const csv = (await (await download.createReadStream()).toArray()).join('');
+    const lines = csv.replace(/^\ufeff/, '').trim().split('\r\n');
+    expect(lines[0]).toBe('metric,value,previous_period,change');
+    expect(lines).toContain(`pageviews,${stats.totals.pageviews},${stats.previous.pageviews},${lines.find((l) => l.startsWith('pageviews,'))!.split(',')[3]}`);
+    expect(lines.find((l) => l.startsWith('visitors,'))!.split(',')[1]).toBe(String(stats.totals.visitors));
+    await context.close();
+  });
+
+  it('shows the install snippet for a site without data', async () => {
+    const context = await signedIn();
+    const page = await context.newPage();
+    const trouble = watch(page, stack.url);
+    await page.goto(`${stack.url}/#site=${EMPTY_SITE}`);
+    await page.locator('body[data-screen="empty"]').waitFor({ timeout: 15_000 });
+    const snippet = await page.locator('#snippet').textContent();
+    expect(snippet).toBe(`<script defer src="${stack.url}/sdk/liveinsight.js" data-site="${EMPTY_SITE}"></script>`);
+    expect(trouble.problems).toEqual([]);
+    await context.close();
+  });
+
+  it('fits a 375 px wide phone without sideways scrolling', async () => {
+    const context = await signedIn({ width: 375, height: 812 });
+    const page = await context.newPage();
+    await openDashboard(page, `site=${SITE}&period=7d`);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width).toBeLessThanOrEqual(375);
+    await context.close();
+  });
+});

@@ -1,0 +1,32 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createKeyStore, KEY_STORAGE_NAME } from '../src/state/key-store.js';
+
+describe('key store', () => {
+  afterEach(() => localStorage.clear());
+
+  it('keeps the key in localStorage across stores', () => {
+    createKeyStore().set('abc');
+    expect(localStorage.getItem(KEY_STORAGE_NAME)).toBe('abc');
+    expect(createKeyStore().get()).toBe('abc');
+  });
+
+  it('forgets it on clear', () => {
+    const keys = createKeyStore();
+    keys.set('abc');
+    keys.clear();
+    expect(keys.get()).toBeUndefined();
+    expect(localStorage.getItem(KEY_STORAGE_NAME)).toBeNull();
+  });
+
+  it('keeps working in memory when storage throws', () => {
+    const throwing = () => {
+      throw new DOMException('The operation is insecure.', 'SecurityError');
+    };
+    const keys = createKeyStore(throwing as () => Storage);
+    expect(keys.get()).toBeUndefined();
+    keys.set('abc');
+    expect(keys.get()).toBe('abc');
+    keys.clear();
+    expect(keys.get()).toBeUndefined();
+  });
+});

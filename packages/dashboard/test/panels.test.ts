@@ -1,0 +1,188 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createBreakdownsPanel, eventsTable } from '../src/panels/breakdowns.js';
+import { renderFilterChip } from '../src/panels/filters.js';
+import { healthTable, renderHealth } from '../src/panels/health.js';
+import { realtimeTables, renderRealtime } from '../src/panels/realtime.js';
+import { installSnippet } from '../src/panels/snippet.js';
+import { renderTotals, totalsTable } from '../src/panels/totals.js';
+import type { Filter } from '../src/state/view-state.js';
+import { realtimeFixture, statsFixture } from './support/fixtures.js';
+
+let root: HTMLElement;
+
+beforeEach(() => {
+  root = document.createElement('div');
+  document.body.append(root);
+});
+
+afterEach(() => {
+  document.body.replaceChildren();
+});
+
+/** Markup in data must arrive as text: no element of these kinds may ever appear. */
+function injectedElements(container: Element): number {
+  return container.querySelectorAll('img, script, svg[onload], b, i').length;
+}
+
+describe('totals', () => {
+  it('shows each metric with its exact value, change and approximation marker', () => {
+    renderTotals(root, statsFixture());
+    const value = (id: string) => root.querySelector<HTMLElement>(`[data-metric="${id}"] .metric-value`)!;
+    expect(value('pageviews').dataset.value).toBe('1234');
+    expect(value('pageviews').textContent).toBe('1,234');
+    expect(value('visitors').textContent).toBe('321≈');
+    expect(value('visitors').querySelector('.approx')!.getAttribute('title')).toBe('summed per day');
+    expect(value('bounce_rate').textContent).toBe('25%');
+    expect(value('avg_duration_s').textContent).toBe('1m 35s');
+    expect(value('views_per_session').textContent).toBe('3.09');
+
+    const change = (id: string) => root.querySelector<HTMLElement>(`[data-metric="${id}"] .metric-change`)!;
+    expect(change('pageviews').textContent).toBe('↑ 23%');
+    expect(change('pageviews').className).toContain('good');
+    expect(change('visitors').className).toContain('bad');
+    // A higher bounce rate is bad news even though the number went up.
+    expect(change('bounce_rate').textContent).toBe('↑ 25%');
+    expect(change('bounce_rate').className).toContain('bad');
+    expect(change('events').textContent).toBe('new');
+  });
+
+  it('exports the same numbers as CSV rows', () => {
+    const table = totalsTable(statsFixture());
+    expect(table.rows.find((r) => r[0] === 'pageviews')).toEqual(['pageviews', 1234, 1000, '+23%']);
+    expect(table.rows.find((r) => r[0] === 'visitors')).toEqual(['visitors', 321, 350, '-8%']);
+  });
+});
+
+describe('breakdowns', () => {
+  it('renders hostile values as text and nothing else', () => {
+    const panel = createBreakdownsPanel(root, { onFilter: vi.fn(), onExport: vi.fn() });
+    panel.render(statsFixture());
+    const labels = [...root.querySelectorAll('[data-card="pages"] .row-label')].map((l) => l.textContent);
+    expect(labels).toContain('/<img src=x onerror=window.__xss=1>');
+    root.querySelector<HTMLButtonElement>('[data-card="sources"] [data-tab="referrers"]')!.click();
+    expect(root.querySelector('[data-card="sources"] tr[data-value="<b>news</b>"] .row-label')!.textContent).toBe('<b>news</b>');
+    expect(root.querySelector('[data-card="events"] .row-label')!.textContent).toBe('signup<script>');
+    expect(root.querySelector('[data-card="events"] .prop-value')!.textContent).toBe('<i>pro</i>');
+    expect(injectedElements(root)).toBe(0);
+  });
+
+  it('applies a clicked row as a filter of its dimension', () => {
+    const onFilter = vi.fn<(filter: Filter) => void>();
+    const panel = createBreakdownsPanel(root, { onFilter, onExport: vi.fn() });
+    panel.render(statsFixture());
+    root.querySelector<HTMLElement>('[data-card="pages"] tr[data-value="/"]')!.click();
+    expect(onFilter).toHaveBeenLastCalledWith({ dimension: 'page', value: '/' });
+    root.querySelector<HTMLButtonElement>('[data-card="devices"] [data-tab="os"]')!.click();
+    root.querySelector<HTMLButtonElement>('[data-card="devices"] tr[data-value="Linux"] .row-button')!.click();
+    expect(onFilter).toHaveBeenLastCalledWith({ dimension: 'os', value: 'Linux' });
+    root.querySelector<HTMLElement>('[data-card="events"] tr[data-value="signup<script>"]')!.click();
+    expect(onFilter).toHaveBeenLastCalledWith({ dimension: 'event', value: 'signup<script>' });
+    expect(onFilter).toHaveBeenCalledTimes(3);
+  });
+
+  it('does not offer "(other)" as a filter', () => {
+    const onFilter = vi.fn();
+    createBreakdownsPanel(root, { onFilter, onExport: vi.fn() }).render(statsFixture());
+    const other = root.querySelector<HTMLElement>('[data-card="sources"] tr[data-value="(other)"]')!;
+    other.click();
+    expect(other.querySelector('button')).toBeNull();
+    expect(onFilter).not.toHaveBeenCalled();
+  });
+
+  it('shows eight rows, then all of them on request', () => {
+    createBreakdownsPanel(root, { onFilter: vi.fn(), onExport: vi.fn() }).render(statsFixture());
+    const rows = () => root.querySelectorAll('[data-card="pages"] tbody tr').length;
+    expect(rows()).toBe(8);
+    root.querySelector<HTMLButtonElement>('[data-card="pages"] .show-all')!.click();
+    expect(rows()).toBe(11);
+  });
+
+  it('names countries and marks the active filter row', () => {
+    createBreakdownsPanel(root, { onFilter: vi.fn(), onExport: vi.fn() }).render(
+      statsFixture({ filter: { dimension: 'country', value: 'DE' } }),
+    );
+    const row = root.querySelector('[data-card="countries"] tr[data-value="DE"]')!;
+    expect(row.classList.contains('active')).toBe(true);
+    expect(row.querySelector('.row-label')!.textContent).toBe('DEGermany');
+  });
+
+  it('says so when a breakdown is empty', () => {
+    createBreakdownsPanel(root, { onFilter: vi.fn(), onExport: vi.fn() }).render(statsFixture());
+    root.querySelector<HTMLButtonElement>('[data-card="pages"] [data-tab="exit_pages"]')!.click();
+    expect(root.querySelector('[data-card="pages"] .empty-panel')!.textContent).toBe('Nothing recorded in this period.');
+  });
+
+  it('exports the table of the selected tab', () => {
+    const panel = createBreakdownsPanel(root, { onFilter: vi.fn(), onExport: vi.fn() });
+    panel.render(statsFixture());
+    expect(panel.table('pages')!.table.rows[0]).toEqual(['/', 200, 700]);
+    root.querySelector<HTMLButtonElement>('[data-card="pages"] [data-tab="entry_pages"]')!.click();
+    expect(panel.table('pages')).toEqual({ name: 'entry_pages', table: { columns: ['entry_page', 'visitors', 'pageviews'], rows: [['/', 180, 180]] } });
+    expect(eventsTable(statsFixture().breakdowns.events).rows).toEqual([
+      ['signup<script>', '', '', 17],
+      ['signup<script>', 'plan', '<i>pro</i>', 11],
+    ]);
+  });
+});
+
+describe('realtime', () => {
+  it('shows the live count, one bar per minute and the current pages as text', () => {
+    renderRealtime(root, realtimeFixture());
+    expect(root.querySelector('.realtime-number')!.textContent).toBe('4');
+    expect(root.querySelectorAll('.sparkline rect')).toHaveLength(30);
+    expect(root.querySelector('.sparkline rect title')!.textContent).toMatch(/: 0 pageviews$/);
+    expect(root.querySelector('[data-list="pages"] .realtime-value')!.textContent).toBe('/<svg onload=alert(1)>');
+    expect(root.querySelectorAll('svg').length).toBe(1);
+    expect(realtimeTables(realtimeFixture())[3]!.table.rows).toHaveLength(30);
+  });
+});
+
+describe('health', () => {
+  it('shows totals, reasons and one row per day, newest first', () => {
+    renderHealth(root, statsFixture().health);
+    expect(root.querySelector('[data-health="accepted"] .health-value')!.textContent).toBe('1,300');
+    expect(root.querySelector('[data-reason="invalid_session_id"]')!.textContent).toBe('invalid session id1');
+    expect([...root.querySelectorAll('tbody tr')].map((tr) => (tr as HTMLElement).dataset.date)).toEqual(['2025-03-05', '2025-03-04']);
+    expect(root.querySelector('.health-ratio')!.textContent).toMatch(/^99% of 1,313 events received were counted/);
+  });
+
+  it('exports a column per rejection reason', () => {
+    const table = healthTable(statsFixture().health!);
+    expect(table.columns).toEqual(['date', 'accepted', 'rejected', 'bots', 'duplicates', 'rejected_invalid_session_id']);
+    expect(table.rows[1]).toEqual(['2025-03-05', 800, 0, 3, 0, 0]);
+  });
+
+  it('explains a collector without health counts', () => {
+    renderHealth(root, undefined);
+    expect(root.textContent).toContain('does not report ingestion health');
+  });
+});
+
+describe('filter chip', () => {
+  it('shows the filter as text and removes it on ×', () => {
+    const onRemove = vi.fn();
+    renderFilterChip(root, { dimension: 'page', value: '<img src=x onerror=alert(1)>' }, onRemove);
+    expect(root.querySelector('.chip-dimension')!.textContent).toBe('Page is');
+    expect(root.querySelector('.chip-value')!.textContent).toBe('<img src=x onerror=alert(1)>');
+    expect(injectedElements(root)).toBe(0);
+    root.querySelector<HTMLButtonElement>('.chip-remove')!.click();
+    expect(onRemove).toHaveBeenCalledOnce();
+    renderFilterChip(root, undefined, onRemove);
+    expect(root.childElementCount).toBe(0);
+  });
+});
+
+describe('install snippet', () => {
+  it('points at the dashboard origin, naming another API origin as the endpoint', () => {
+    expect(installSnippet('shop.example', 'https://stats.example', '')).toBe(
+      '<script defer src="https://stats.example/sdk/liveinsight.js" data-site="shop.example"></script>',
+    );
+    expect(installSnippet('shop.example', 'https://stats.example', 'https://api.example/dev')).toBe(
+      '<script defer src="https://stats.example/sdk/liveinsight.js" data-site="shop.example" data-endpoint="https://api.example/dev/api/events"></script>',
+    );
+  });
+
+  it('keeps quotes in a site id from breaking the tag', () => {
+    expect(installSnippet('a"><script>', 'https://s.example', '')).toContain('data-site="a&quot;>&lt;script>"');
+  });
+});

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_PERIOD,
+  intervalChoices,
+  parseFilter,
+  parseFragment,
+  serializeFragment,
+  statsQuery,
+  withChanges,
+} from '../src/state/view-state.js';
+
+describe('parseFragment', () => {
+  it('reads site, period, interval and filter', () => {
+    expect(parseFragment('#site=shop.example&period=30d&interval=day&filter=page%3A%2Fpricing')).toEqual({
+      state: { site: 'shop.example', period: '30d', interval: 'day', filter: { dimension: 'page', value: '/pricing' } },
+    });
+  });
+
+  it('splits off the key so the caller can store it and drop it from the URL', () => {
+    const parsed = parseFragment('#key=s3cret&site=a.test');
+    expect(parsed.key).toBe('s3cret');
+    expect(serializeFragment(parsed.state)).toBe('site=a.test');
+  });
+
+  it('falls back to defaults for anything it cannot read', () => {
+    expect(parseFragment('#period=forever&interval=minute&filter=colour:red').state).toEqual({ period: DEFAULT_PERIOD });
+    expect(parseFragment('').state).toEqual({ period: DEFAULT_PERIOD });
+    expect(parseFragment('#period=custom&from=2025-13-40&to=2025-01-02').state.period).toBe(DEFAULT_PERIOD);
+  });
+
+  it('reads a custom range and puts its ends in order', () => {
+    expect(parseFragment('#from=2025-03-10&to=2025-03-01').state).toEqual({
+      period: 'custom',
+      from: '2025-03-01',
+      to: '2025-03-10',
+    });
+  });
+});
+
+describe('parseFilter', () => {
+  it('keeps colons inside the value', () => {
+    expect(parseFilter('page:/a:b')).toEqual({ dimension: 'page', value: '/a:b' });
+    expect(parseFilter('event:signup')).toEqual({ dimension: 'event', value: 'signup' });
+  });
+
+  it('refuses unknown dimensions and missing separators', () => {
+    expect(parseFilter('nonsense:1')).toBeUndefined();
+    expect(parseFilter(':x')).toBeUndefined();
+    expect(parseFilter('page')).toBeUndefined();
+  });
+});
+
+describe('serializeFragment', () => {
+  it('round-trips every field, leaving defaults out', () => {
+    const state = withChanges(
+      { period: DEFAULT_PERIOD },
+      { site: 'a.test', period: 'custom', from: '2025-01-01', to: '2025-01-31', interval: 'day', filter: { dimension: 'referrer', value: 'news.ycombinator.com' } },
+    );
+    const text = serializeFragment(state);
+    expect(text).not.toContain('key');
+    expect(parseFragment(`#${text}`).state).toEqual(state);
+    expect(serializeFragment({ period: DEFAULT_PERIOD, site: 'a.test' })).toBe('site=a.test');
+  });
+
+  it('encodes hostile values so they stay one parameter', () => {
+    const state = withChanges({ period: '7d' }, { filter: { dimension: 'page', value: '/x&key=stolen#y' } });
+    const parsed = parseFragment(`#${serializeFragment(state)}`);
+    expect(parsed.key).toBeUndefined();
+    expect(parsed.state.filter).toEqual({ dimension: 'page', value: '/x&key=stolen#y' });
+  });
+});
+
+describe('statsQuery', () => {
+  it('asks for a named period with the filter', () => {
+    const query = statsQuery({ site: 'a.test', period: '30d', filter: { dimension: 'country', value: 'DE' } }, { include: 'health' });
+    expect(Object.fromEntries(query)).toEqual({ site_id: 'a.test', period: '30d', filter: 'country:DE', include: 'health' });
+  });
+
+  it('asks for a custom range by its dates', () => {
+    const query = statsQuery({ site: 'a.test', period: 'custom', from: '2025-03-01', to: '2025-03-07', interval: 'hour' });
+    expect(Object.fromEntries(query)).toEqual({ site_id: 'a.test', from: '2025-03-01', to: '2025-03-07', interval: 'hour' });
+  });
+
+  it('drops an interval that makes no sense for the period', () => {
+    expect(statsQuery({ site: 'a.test', period: '12mo', interval: 'hour' }).has('interval')).toBe(false);
+  });
+});
+
+describe('intervalChoices and withChanges', () => {
+  it('offers hours for short windows, days for long ones, both in between', () => {
+    expect(intervalChoices({ period: 'today' })).toEqual(['hour']);
+    expect(intervalChoices({ period: '12mo' })).toEqual(['day']);
+    expect(intervalChoices({ period: '7d' })).toEqual(['hour', 'day']);
+    expect(intervalChoices({ period: 'custom', from: '2025-01-01', to: '2025-03-01' })).toEqual(['day']);
+  });
+
+  it('clears the custom dates when leaving the custom period and a removed filter', () => {
+    const custom = { period: 'custom' as const, from: '2025-01-01', to: '2025-01-05', filter: { dimension: 'os' as const, value: 'iOS' } };
+    expect(withChanges(custom, { period: '24h', filter: undefined })).toEqual({ period: '24h' });
+  });
+});
