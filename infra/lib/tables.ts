@@ -1,6 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { acknowledge } from './nag.js';
 import { TABLES, type KeyAttribute, type TableDefinition, type TableId } from '@liveinsight/collector/tables';
 
 const attribute = (key: KeyAttribute) => ({
@@ -8,14 +9,24 @@ const attribute = (key: KeyAttribute) => ({
   type: key.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER,
 });
 
+/**
+ * Point-in-time recovery only where losing data loses history: events and sessions
+ * expire within a day (TTL) and are rebuilt by new traffic, stats is the only record.
+ */
+const RECOVERABLE: ReadonlySet<TableId> = new Set(['stats']);
+
 export interface LiveInsightTablesProps {
   /** Protects the tables from `cdk destroy`; off for throwaway stages. */
   readonly deletionProtection?: boolean;
 }
 
-/** The events, sessions and stats tables, built from the collector's own definitions. */
+/**
+ * The events, sessions and stats tables, built from the collector's own definitions:
+ * on-demand, encrypted at rest, TTL where the definition names one, point-in-time
+ * recovery on stats.
+ */
 export class LiveInsightTables extends Construct {
-  readonly tables: Record<TableId, ITable>;
+  readonly tables: Record<TableId, Table>;
 
   constructor(scope: Construct, id: string, props: LiveInsightTablesProps = {}) {
     super(scope, id);
@@ -26,6 +37,7 @@ export class LiveInsightTables extends Construct {
         billingMode: BillingMode.PAY_PER_REQUEST,
         encryption: TableEncryption.AWS_MANAGED,
         timeToLiveAttribute: def.ttlAttribute,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: RECOVERABLE.has(def.id) },
         deletionProtection: props.deletionProtection ?? false,
         removalPolicy: props.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       });
@@ -35,6 +47,9 @@ export class LiveInsightTables extends Construct {
           partitionKey: attribute(index.partitionKey),
           ...(index.sortKey && { sortKey: attribute(index.sortKey) }),
         });
+      }
+      if (!RECOVERABLE.has(def.id)) {
+        acknowledge(table, 'AwsSolutions-DDB3', 'Raw events and sessions expire within a day by TTL; point-in-time recovery would back up data that is gone tomorrow. The stats table, the only history, has it.');
       }
       return table;
     };

@@ -1,36 +1,93 @@
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, it } from 'vitest';
-import { LiveInsightStack } from '../lib/liveinsight-stack.js';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ACTIVITY_INDEX, TABLES } from '@liveinsight/collector/tables';
+import { synthesize } from './support/synth.js';
+
+const keySchema = (id: keyof typeof TABLES) => {
+  const def = TABLES[id];
+  return [
+    { AttributeName: def.partitionKey.name, KeyType: 'HASH' },
+    ...('sortKey' in def ? [{ AttributeName: def.sortKey.name, KeyType: 'RANGE' }] : []),
+  ];
+};
 
 describe('tables', () => {
   let template: Template;
   beforeAll(() => {
-    template = Template.fromStack(new LiveInsightStack(new App(), 'Test', { stage: 'dev' }));
+    ({ template } = synthesize());
+  });
+
+  it('builds exactly the three tables of the shared definitions', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 3);
+    for (const id of ['events', 'sessions', 'stats'] as const) {
+      template.hasResourceProperties('AWS::DynamoDB::Table', { KeySchema: keySchema(id) });
+    }
   });
 
   it('keeps raw events for 24 h through a TTL on the events table', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
-      KeySchema: [
-        { AttributeName: 'session_id', KeyType: 'HASH' },
-        { AttributeName: 'timestamp', KeyType: 'RANGE' },
-      ],
+      KeySchema: keySchema('events'),
       TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
-      BillingMode: 'PAY_PER_REQUEST',
     });
   });
 
-  it('indexes active sessions on the sharded ActivityIndex', () => {
+  it('indexes active sessions on the sharded, string-keyed ActivityIndex', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
-      GlobalSecondaryIndexes: Match.arrayWith([
+      KeySchema: keySchema('sessions'),
+      AttributeDefinitions: Match.arrayWith([{ AttributeName: 'is_active', AttributeType: 'S' }]),
+      GlobalSecondaryIndexes: [
         Match.objectLike({
-          IndexName: 'ActivityIndex',
+          IndexName: ACTIVITY_INDEX,
           KeySchema: [
             { AttributeName: 'is_active', KeyType: 'HASH' },
             { AttributeName: 'last_activity', KeyType: 'RANGE' },
           ],
         }),
-      ]),
+      ],
     });
+  });
+
+  it('bills on demand and encrypts every table at rest', () => {
+    const tables = Object.values(template.findResources('AWS::DynamoDB::Table'));
+    for (const table of tables) {
+      expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true });
+    }
+  });
+
+  it('enables point-in-time recovery on stats only', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: keySchema('stats'),
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    for (const id of ['events', 'sessions'] as const) {
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: keySchema(id),
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
+      });
+    }
+  });
+
+  it('lets `cdk destroy` remove the tables unless deletion protection is asked for', () => {
+    const tables = Object.values(template.findResources('AWS::DynamoDB::Table'));
+    for (const table of tables) {
+      expect(table.DeletionPolicy).toBe('Delete');
+      expect(table.Properties.DeletionProtectionEnabled).toBe(false);
+    }
+  });
+});
+
+describe('tables with -c deletionProtection=true', () => {
+  it('protects and retains every table', () => {
+    // A new App per context value is the only way to change it; tables-only assertions
+    // keep this synth cheap (no bundling).
+    const { template } = synthesize({ context: { deletionProtection: 'true' } });
+    const tables = Object.values(template.findResources('AWS::DynamoDB::Table'));
+    expect(tables).toHaveLength(3);
+    for (const table of tables) {
+      expect(table.DeletionPolicy).toBe('Retain');
+      expect(table.UpdateReplacePolicy).toBe('Retain');
+      expect(table.Properties.DeletionProtectionEnabled).toBe(true);
+    }
   });
 });

@@ -1,0 +1,179 @@
+import { Duration } from 'aws-cdk-lib';
+import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  MathExpression,
+  Metric,
+  Stats,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import type { TableId } from '@liveinsight/collector/tables';
+import type { FunctionId } from './functions.js';
+import { acknowledge } from './nag.js';
+
+const PERIOD = Duration.minutes(5);
+
+/** The collector normally answers in tens of milliseconds; seconds mean retries and backoff. */
+export const DURATION_THRESHOLD_MS = 5_000;
+
+export interface LiveInsightAlarmsProps {
+  readonly stage: string;
+  readonly functions: Record<FunctionId, IFunction>;
+  readonly api: RestApi;
+  readonly tables: Record<TableId, Table>;
+  /** The sessions index whose throttling back-pressures every session write. */
+  readonly activityIndex: string;
+  /** Subscribes this address to a new topic. */
+  readonly alarmEmail?: string;
+  /** Or notifies an existing topic. */
+  readonly alarmTopicArn?: string;
+}
+
+/**
+ * The original deployment's alarms, one per function for errors (it had three
+ * functions, /api/sites makes four), API 4xx and 5xx, DynamoDB throttling of the tables
+ * and of the ActivityIndex, and the collector's duration; with an SNS topic when an
+ * e-mail address or topic is given. Missing data is not breaching: no traffic is fine.
+ */
+export class LiveInsightAlarms extends Construct {
+  readonly alarms: Alarm[] = [];
+  readonly topic?: ITopic;
+
+  constructor(scope: Construct, id: string, props: LiveInsightAlarmsProps) {
+    super(scope, id);
+    const name = (suffix: string) => `liveinsight-${props.stage}-${suffix}`;
+
+    for (const [fnId, fn] of Object.entries(props.functions) as [FunctionId, IFunction][]) {
+      // Handler faults are answered as 500s (the API alarm); Errors counts crashes,
+      // timeouts and out-of-memory kills.
+      this.add(`${fnId}Errors`, {
+        name: name(`${fnId}-errors`),
+        description: `The ${fnId} function failed (crash, timeout or out of memory). See its log group.`,
+        metric: fn.metricErrors({ period: PERIOD, statistic: Stats.SUM }),
+        threshold: 1,
+      });
+    }
+
+    const stage = props.api.deploymentStage;
+    this.add('Api5xx', {
+      name: name('api-5xx'),
+      description: 'API Gateway answered 5xx: storage unavailable (503) or a fault in a handler.',
+      metric: stage.metricServerError({ period: PERIOD, statistic: Stats.SUM }),
+      threshold: 5,
+    });
+    this.add('Api4xx', {
+      name: name('api-4xx'),
+      description:
+        'More than a quarter of API requests were refused (4xx) for 15 minutes: a broken tracker or dashboard deploy, a wrong key, or abuse.',
+      // The average of a 0/1 metric is the share of requests that got a 4xx.
+      metric: stage.metricClientError({ period: PERIOD, statistic: Stats.AVERAGE }),
+      threshold: 0.25,
+      comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+    });
+
+    const throttleMetrics = (tableName: string, dimensions: Record<string, string> = {}): IMetric[] =>
+      ['ReadThrottleEvents', 'WriteThrottleEvents'].map(
+        (metricName) =>
+          new Metric({
+            namespace: 'AWS/DynamoDB',
+            metricName,
+            dimensionsMap: { TableName: tableName, ...dimensions },
+            period: PERIOD,
+            statistic: Stats.SUM,
+          }),
+      );
+    const tableMetrics = Object.values(props.tables).flatMap((table) => throttleMetrics(table.tableName));
+    this.add('TableThrottles', {
+      name: name('dynamodb-table-throttles'),
+      description: 'DynamoDB throttled reads or writes on the events, sessions or stats table (hot partition).',
+      metric: sum(tableMetrics),
+      threshold: 1,
+    });
+    this.add('IndexThrottles', {
+      name: name('dynamodb-index-throttles'),
+      description: `DynamoDB throttled the ${props.activityIndex}; a throttled index also throttles writes to the sessions table.`,
+      metric: sum(
+        throttleMetrics(props.tables.sessions.tableName, { GlobalSecondaryIndexName: props.activityIndex }),
+      ),
+      threshold: 1,
+    });
+
+    this.add('CollectorDuration', {
+      name: name('events-duration'),
+      description: `The collector's p99 duration stayed above ${DURATION_THRESHOLD_MS} ms for 15 minutes (DynamoDB retries, backoff or throttling).`,
+      metric: props.functions.events.metricDuration({ period: PERIOD, statistic: Stats.p(99) }),
+      threshold: DURATION_THRESHOLD_MS,
+      comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+    });
+
+    if (props.alarmTopicArn) {
+      this.topic = Topic.fromTopicArn(this, 'Topic', props.alarmTopicArn);
+    } else if (props.alarmEmail) {
+      const topic = new Topic(this, 'Topic', {
+        displayName: `LiveInsight ${props.stage} alarms`,
+        enforceSSL: true,
+      });
+      topic.addSubscription(new EmailSubscription(props.alarmEmail));
+      acknowledge(
+        topic,
+        'AwsSolutions-SNS2',
+        'Alarm notifications carry alarm names and states, no visitor data. CloudWatch cannot publish to a topic encrypted with the AWS managed key, and a customer managed key would cost $1/month for no gain.',
+      );
+      this.topic = topic;
+    }
+    if (this.topic) {
+      const action = new SnsAction(this.topic);
+      for (const alarm of this.alarms) {
+        alarm.addAlarmAction(action);
+        alarm.addOkAction(action);
+      }
+    }
+  }
+
+  private add(
+    id: string,
+    options: {
+      name: string;
+      description: string;
+      metric: IMetric;
+      threshold: number;
+      comparison?: ComparisonOperator;
+      evaluationPeriods?: number;
+      datapointsToAlarm?: number;
+    },
+  ): void {
+    this.alarms.push(
+      new Alarm(this, id, {
+        alarmName: options.name,
+        alarmDescription: options.description,
+        metric: options.metric,
+        threshold: options.threshold,
+        comparisonOperator: options.comparison ?? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // Two bad periods out of three: one transient blip does not page anyone.
+        evaluationPeriods: options.evaluationPeriods ?? 3,
+        datapointsToAlarm: options.datapointsToAlarm ?? 2,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+  }
+}
+
+function sum(metrics: IMetric[]): MathExpression {
+  return new MathExpression({
+    expression: `SUM([${metrics.map((_, i) => `m${i}`).join(', ')}])`,
+    usingMetrics: Object.fromEntries(metrics.map((metric, i) => [`m${i}`, metric])),
+    period: PERIOD,
+  });
+}

@@ -1,0 +1,138 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+
+/**
+ * Everything a deployment can choose, read once from CDK context (`-c key=value` or
+ * cdk.json). Defaults make `cdk synth` work offline with no AWS credentials: nothing
+ * here triggers a lookup.
+ */
+export interface LiveInsightConfig {
+  /** API Gateway stage and stack suffix; `dev` as in the original deployment. */
+  readonly stage: string;
+  readonly region: string;
+  /** Deletion protection + RETAIN on the tables; off by default so `cdk destroy` cleans up a trial. */
+  readonly deletionProtection: boolean;
+  readonly logRetention: RetentionDays;
+  /** Stage-wide throttle: every route, the public POST /api/events included. */
+  readonly throttle: Throttle;
+  /** Per-key throttle of the usage plan: the dashboard's reads. */
+  readonly readThrottle: Throttle;
+  /** Bumping it issues a new read key to API Gateway and the functions together. */
+  readonly apiKeyRevision: number;
+  /** Subscribe this address to a new alarm topic. */
+  readonly alarmEmail?: string;
+  /** Or send alarms to a topic that already exists. */
+  readonly alarmTopicArn?: string;
+}
+
+export interface Throttle {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+/** The context keys, documented in docs/deploy.md. */
+export const CONTEXT_KEYS = [
+  'stage',
+  'region',
+  'deletionProtection',
+  'logRetentionDays',
+  'throttleRate',
+  'throttleBurst',
+  'readThrottleRate',
+  'readThrottleBurst',
+  'apiKeyRevision',
+  'alarmEmail',
+  'alarmTopicArn',
+] as const;
+
+export type ContextKey = (typeof CONTEXT_KEYS)[number];
+
+export const DEFAULTS = {
+  stage: 'dev',
+  region: 'us-east-1',
+  logRetentionDays: 30,
+  throttle: { rateLimit: 500, burstLimit: 1000 },
+  readThrottle: { rateLimit: 20, burstLimit: 40 },
+} as const;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Reads and validates the context. `-c` values arrive as strings, cdk.json values as
+ * JSON, so both spellings are accepted; anything unusable fails the synth with the key
+ * named rather than deploying something surprising.
+ */
+export function readConfig(
+  context: (key: ContextKey) => unknown,
+  env: NodeJS.ProcessEnv = process.env,
+): LiveInsightConfig {
+  const stage = text(context, 'stage') ?? DEFAULTS.stage;
+  // The stage name ends up in the stack name, the API path and resource names.
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(stage)) {
+    throw new ConfigError(`context "stage" must be letters, digits, _ or - (got "${stage}")`);
+  }
+  const region = text(context, 'region') ?? env.CDK_DEFAULT_REGION ?? DEFAULTS.region;
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
+    throw new ConfigError(`context "region" is not an AWS region name (got "${region}")`);
+  }
+  const alarmEmail = text(context, 'alarmEmail');
+  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+$/.test(alarmEmail)) {
+    throw new ConfigError(`context "alarmEmail" is not an e-mail address (got "${alarmEmail}")`);
+  }
+  const alarmTopicArn = text(context, 'alarmTopicArn');
+  if (alarmTopicArn !== undefined && !alarmTopicArn.startsWith('arn:')) {
+    throw new ConfigError(`context "alarmTopicArn" must be an SNS topic ARN (got "${alarmTopicArn}")`);
+  }
+  return {
+    stage,
+    region,
+    deletionProtection: flag(context, 'deletionProtection') ?? false,
+    logRetention: retention(number(context, 'logRetentionDays') ?? DEFAULTS.logRetentionDays),
+    throttle: {
+      rateLimit: number(context, 'throttleRate') ?? DEFAULTS.throttle.rateLimit,
+      burstLimit: number(context, 'throttleBurst') ?? DEFAULTS.throttle.burstLimit,
+    },
+    readThrottle: {
+      rateLimit: number(context, 'readThrottleRate') ?? DEFAULTS.readThrottle.rateLimit,
+      burstLimit: number(context, 'readThrottleBurst') ?? DEFAULTS.readThrottle.burstLimit,
+    },
+    apiKeyRevision: number(context, 'apiKeyRevision') ?? 1,
+    ...(alarmEmail !== undefined && { alarmEmail }),
+    ...(alarmTopicArn !== undefined && { alarmTopicArn }),
+  };
+}
+
+function text(context: (key: ContextKey) => unknown, key: ContextKey): string | undefined {
+  const value = context(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new ConfigError(`context "${key}" must be a string`);
+  return value;
+}
+
+function flag(context: (key: ContextKey) => unknown, key: ContextKey): boolean | undefined {
+  const value = context(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new ConfigError(`context "${key}" must be true or false (got "${String(value)}")`);
+}
+
+function number(context: (key: ContextKey) => unknown, key: ContextKey): number | undefined {
+  const value = context(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  const parsed = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) {
+    throw new ConfigError(`context "${key}" must be a positive whole number (got "${String(value)}")`);
+  }
+  return parsed;
+}
+
+/** CloudWatch Logs accepts only certain retention periods; RetentionDays lists them. */
+function retention(days: number): RetentionDays {
+  const allowed = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0);
+  if (!allowed.includes(days)) {
+    throw new ConfigError(`context "logRetentionDays" must be one of ${allowed.sort((a, b) => a - b).join(', ')}`);
+  }
+  return days as RetentionDays;
+}
