@@ -1,9 +1,8 @@
-import { BadRequestError } from '../errors.js';
 import { route } from '../http/route.js';
+import { getRealtime } from '../service/realtime.js';
+import { parseRealtimeQuery } from '../service/validate.js';
 
-/** GET /api/realtime — filled in by the collector issue. */
-export const handler = route({ method: 'GET', auth: 'read' }, async (event) => {
-  const params = event.queryStringParameters ?? {};
-  if (!params.site_id) throw new BadRequestError('site_id is required');
-  return { active_sessions: 0, pages: [], referrers: [], per_minute: [] };
-});
+/** GET /api/realtime?site_id=S&minutes=5 */
+export const handler = route({ method: 'GET', auth: 'read' }, async (event) =>
+  getRealtime(parseRealtimeQuery(event.queryStringParameters), Date.now()),
+);

@@ -1,10 +1,8 @@
-import { BadRequestError } from '../errors.js';
 import { route } from '../http/route.js';
 import { getStats } from '../service/stats.js';
+import { parseStatsQuery } from '../service/validate.js';
 
-/** GET /api/stats?site_id=S&period=24h */
-export const handler = route({ method: 'GET', auth: 'read' }, async (event) => {
-  const params = event.queryStringParameters ?? {};
-  if (!params.site_id) throw new BadRequestError('site_id is required');
-  return getStats({ siteId: params.site_id, period: params.period ?? '24h', now: Date.now() });
-});
+/** GET /api/stats?site_id=S&period=…|from=…&to=… [&interval=hour|day] [&filter=dim:value] [&include=health] */
+export const handler = route({ method: 'GET', auth: 'read' }, async (event) =>
+  getStats(parseStatsQuery(event.queryStringParameters), Date.now()),
+);

@@ -1,59 +1,411 @@
-import { BadRequestError, PayloadTooLargeError } from '../errors.js';
-import { recordPageview } from '../store/events-store.js';
+/**
+ * POST /api/events: validate → enrich → store raw → commit sessions → count.
+ *
+ * Exactly-once counting without transactions rests on the write order:
+ *   1. raw events (plain puts keyed by the event itself: a retry overwrites, never adds);
+ *   2. per session, ONE conditional UpdateItem that adds the event ids to the session's
+ *      seen-set only if none is there yet, together with the session's new state. This is
+ *      the idempotency gate: an event is counted by the request whose commit took it;
+ *   3. the rollup increments that follow from (events, session before the commit).
+ * A failure in 1 or 2 leaves nothing counted for the sessions not committed: the 503 makes
+ * the tracker retry and those commits happen then. A failure in 3 leaves committed events
+ * whose increments did not all land: the ones that failed are parked on their session
+ * (`pend_*`), and the retry (or any later request for that session) claims and applies
+ * them. See docs/collector.md for the full argument and its one residual window.
+ */
+import { randomUUID } from 'node:crypto';
+import type { EventsData } from '../api-types.js';
+import { BadRequestError, StorageUnavailableError } from '../errors.js';
+import { settleLimit } from '../lib/concurrency.js';
+import { fnv1a, shortHash } from '../lib/hash.js';
+import { DAY_MS } from '../lib/time.js';
+import { onStoreReset } from '../store/client.js';
+import { putRawEvents, type RawEventItem } from '../store/events-store.js';
+import { dayPk, FAMILY, totalKey, visitorPk } from '../store/keys.js';
+import { claimPending, commitSession, savePending, type SessionItem } from '../store/sessions-store.js';
+import { applyIncrements, claimVisitorMarker, registerSite, sortKeyOf, type Increment } from '../store/stats-store.js';
+import { clientAddress, clientInfo, countryCode, fileTime, pageInfo, referrerHost } from './enrich.js';
+import {
+  contribution,
+  kindOf,
+  planCommit,
+  visitorIncrements,
+  type CommitContext,
+  type CountedEvent,
+  type VisitorDay,
+} from './session-math.js';
+import { assertSomeValid, parseEventsBody, REASON, type ReasonCode, type RejectedEvent, type ValidEvent } from './validate.js';
+import { visitorDayTtl, visitorHash } from './visitors.js';
 
-export const MAX_BODY_BYTES = 64 * 1024;
-
-export interface IngestRequest {
-  body: string;
+export interface RequestContext {
   receivedAt: number;
+  userAgent: string;
+  /** X-Forwarded-For (first hop wins) and API Gateway's source address. */
+  forwardedFor?: string | undefined;
+  sourceIp?: string | undefined;
+  /** CloudFront-Viewer-Country. */
+  country?: string | undefined;
+  /** The request carried a valid X-API-Key: a backfill, trusted with its timestamps. */
+  trusted: boolean;
 }
 
-export interface IngestResult {
-  accepted: number;
-}
+/** Raw events are kept for a day after their time; older ones (backfill) are only counted. */
+export const RAW_EVENT_TTL_MS = DAY_MS;
+const COMMIT_CONCURRENCY = 16;
+const COMMIT_ATTEMPTS = 5;
 
-interface RawEvent {
-  event_type?: unknown;
-  session_id?: unknown;
-  timestamp?: unknown;
-  page_url?: unknown;
-  referrer?: unknown;
-  site_id?: unknown;
-}
-
-/** Foundation slice: page views only. The collector issue brings the full rules. */
-export async function ingest(request: IngestRequest): Promise<IngestResult> {
-  if (Buffer.byteLength(request.body) > MAX_BODY_BYTES) {
-    throw new PayloadTooLargeError(`Body is larger than ${MAX_BODY_BYTES} bytes`);
+export async function ingest(body: string, ctx: RequestContext): Promise<EventsData> {
+  const parsed = parseEventsBody(body);
+  if (!parsed.events.length) {
+    await recordHealthQuietly(healthIncrements(ctx.receivedAt, { rejected: parsed.rejected }));
+    assertSomeValid(parsed);
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(request.body);
-  } catch {
-    throw new BadRequestError('Body is not valid JSON');
+  return ingestEvents(parsed.events, ctx, { sentAt: parsed.sentAt, rejected: parsed.rejected });
+}
+
+/**
+ * Counts already validated events. POST /api/events calls it with ≤ 50 events; the bench
+ * seeds with much larger batches through this same function.
+ */
+export async function ingestEvents(
+  events: readonly ValidEvent[],
+  ctx: RequestContext,
+  options: { sentAt?: number | undefined; rejected?: RejectedEvent[] } = {},
+): Promise<EventsData> {
+  const rejected = [...(options.rejected ?? [])];
+  const client = clientInfo(ctx.userAgent);
+  if (client.bot) {
+    // Answered like any request, so that a bot learns nothing; only ingestion health sees it.
+    await recordHealthQuietly(healthIncrements(ctx.receivedAt, { bots: events, rejected }));
+    return { accepted: 0, duplicates: 0, rejected: publicRejections(rejected) };
   }
-  const events: RawEvent[] =
-    parsed && typeof parsed === 'object' && Array.isArray((parsed as { events?: unknown }).events)
-      ? (parsed as { events: RawEvent[] }).events
-      : [parsed as RawEvent];
-  let accepted = 0;
+  const commitContext: CommitContext = {
+    receivedAt: ctx.receivedAt,
+    trusted: ctx.trusted,
+    request: { br: client.browser, os: client.os, dev: client.device, cc: countryCode(ctx.country) },
+  };
+
+  const counted: CountedEvent[] = [];
+  const raw: RawEventItem[] = [];
   for (const event of events) {
-    if (!event || typeof event !== 'object') throw new BadRequestError('Each event must be an object');
-    if (typeof event.event_type !== 'string' || !event.event_type) {
-      throw new BadRequestError('event_type is required');
+    const filed = fileTime(event.timestamp, options.sentAt, ctx.receivedAt, ctx.trusted);
+    if (!filed.ok) {
+      rejected.push({ index: event.index, code: 'too_old', reason: REASON.too_old, siteId: event.siteId });
+      continue;
     }
-    if (typeof event.session_id !== 'string' || !/^[A-Za-z0-9_-]{8,128}$/.test(event.session_id)) {
-      throw new BadRequestError('session_id must be 8-128 characters of [A-Za-z0-9_-]');
-    }
-    if (event.event_type !== 'page_view') continue;
-    await recordPageview({
-      siteId: typeof event.site_id === 'string' && event.site_id ? event.site_id : 'default',
-      sessionId: event.session_id,
-      pageUrl: typeof event.page_url === 'string' ? event.page_url : '',
-      referrer: typeof event.referrer === 'string' ? event.referrer : '',
-      receivedAt: request.receivedAt,
+    const eventId = event.eventId ?? randomUUID();
+    const page = pageInfo(event.pageUrl);
+    counted.push({
+      index: event.index,
+      kind: kindOf(event.eventType),
+      eventType: event.eventType,
+      siteId: event.siteId,
+      sessionId: event.sessionId,
+      idHash: shortHash(eventId),
+      time: filed.time,
+      page,
+      referrerHost: referrerHost(event.referrer, page.host, event.siteId),
+      props: event.props,
     });
-    accepted++;
+    if (filed.time + RAW_EVENT_TTL_MS > ctx.receivedAt) raw.push(rawItem(event, eventId, filed.time, ctx));
   }
-  return { accepted };
+  if (!counted.length) {
+    await recordHealthQuietly(healthIncrements(ctx.receivedAt, { rejected }));
+    throw new BadRequestError(`events[${rejected[0]!.index}]: ${rejected[0]!.reason}`);
+  }
+
+  await Promise.all([...new Set(counted.map((e) => e.siteId))].map((site) => registerSite(site, ctx.receivedAt)));
+  await putRawEvents(raw);
+
+  const groups = groupBySession(counted);
+  const commits = await settleLimit(groups, COMMIT_CONCURRENCY, (group) => commitGroup(group, commitContext));
+
+  const work: SessionWork[] = [];
+  let accepted = 0;
+  let duplicates = 0;
+  let commitFailed: unknown;
+  commits.forEach((outcome, i) => {
+    if (outcome.status === 'rejected') {
+      commitFailed ??= outcome.reason;
+      return;
+    }
+    const result = outcome.value;
+    accepted += result.committed.length + result.skipped.length;
+    duplicates += result.duplicates.length;
+    work.push({ group: groups[i]!, result, increments: [], pending: [] });
+  });
+  if (commitFailed && !(commitFailed instanceof StorageUnavailableError)) throw commitFailed;
+
+  await Promise.all(work.map((w) => countSession(w, ctx, commitContext)));
+  const health = healthIncrements(ctx.receivedAt, {
+    accepted: work.flatMap((w) => [...w.result.committed, ...w.result.skipped]),
+    duplicates: work.flatMap((w) => w.result.duplicates),
+    rejected,
+  });
+  const unapplied = await applyCollapsed(work, health);
+
+  const parked = work.filter((w) => w.pending.length);
+  if (parked.length || commitFailed) {
+    const token = `pend_${randomUUID().slice(0, 8)}` as const;
+    await Promise.all(
+      parked.map((w) =>
+        savePending(w.group.sessionId, token, JSON.stringify(w.pending)).catch((error: unknown) => {
+          // The residual window: the store failed between the rollups and this write. Logged for operators.
+          console.error(JSON.stringify({ level: 'error', msg: 'could not park increments', session: w.group.sessionId, error: String(error) }));
+        }),
+      ),
+    );
+    throw new StorageUnavailableError(
+      `Storage is unavailable (${unapplied} rollup updates failed${commitFailed ? ', some sessions not committed' : ''}); please retry`,
+    );
+  }
+  return { accepted, duplicates, rejected: publicRejections(rejected) };
 }
+
+function publicRejections(rejected: RejectedEvent[]): EventsData['rejected'] {
+  return rejected.map(({ index, reason }) => ({ index, reason })).sort((a, b) => a.index - b.index);
+}
+
+function rawItem(event: ValidEvent, eventId: string, time: number, ctx: RequestContext): RawEventItem {
+  const clientMs = event.timestamp ?? ctx.receivedAt;
+  return {
+    session_id: event.sessionId,
+    timestamp: clientMs * 1000 + (fnv1a(eventId) % 1000),
+    event_id: eventId,
+    event_type: event.eventType,
+    site_id: event.siteId,
+    page_url: event.pageUrl,
+    referrer: event.referrer,
+    user_agent: ctx.userAgent.slice(0, 512),
+    time,
+    received_at: ctx.receivedAt,
+    ...(event.props.length ? { props: Object.fromEntries(event.props) } : {}),
+    screen: event.screen,
+    language: event.language,
+    ttl: Math.floor((time + RAW_EVENT_TTL_MS) / 1000),
+  };
+}
+
+interface SessionGroup {
+  siteId: string;
+  sessionId: string;
+  events: CountedEvent[];
+}
+
+function groupBySession(events: readonly CountedEvent[]): SessionGroup[] {
+  const groups = new Map<string, SessionGroup>();
+  for (const event of events) {
+    let group = groups.get(event.sessionId);
+    if (!group) {
+      group = { siteId: event.siteId, sessionId: event.sessionId, events: [] };
+      groups.set(event.sessionId, group);
+    }
+    group.events.push(event);
+  }
+  return [...groups.values()];
+}
+
+interface CommitResult {
+  committed: CountedEvent[];
+  duplicates: CountedEvent[];
+  /** Engagement events of a session that does not exist: stored, nothing to count. */
+  skipped: CountedEvent[];
+  old: SessionItem | undefined;
+  /** Increments a failed request parked on this session (`pend_*` attributes seen). */
+  parked: `pend_${string}`[];
+}
+
+async function commitGroup(group: SessionGroup, ctx: CommitContext): Promise<CommitResult> {
+  const duplicates: CountedEvent[] = [];
+  // The same event twice in one request counts once.
+  const byHash = new Map<string, CountedEvent>();
+  for (const event of group.events) {
+    if (byHash.has(event.idHash)) duplicates.push(event);
+    else byHash.set(event.idHash, event);
+  }
+  let pending = [...byHash.values()];
+  let latest = true;
+  let lastSeen: SessionItem | undefined;
+  for (let attempt = 0; attempt < COMMIT_ATTEMPTS && pending.length; attempt++) {
+    const commit = planCommit(pending, latest, ctx);
+    const outcome = await commitSession(commit);
+    if (outcome.committed) {
+      return { committed: pending, duplicates, skipped: [], old: outcome.old, parked: parkedOf(outcome.old) };
+    }
+    const current = outcome.current;
+    lastSeen = current;
+    if (!current && commit.requireExisting) return { committed: [], duplicates, skipped: pending, old: undefined, parked: [] };
+    const seen = current?.seen ?? new Set<string>();
+    duplicates.push(...pending.filter((e) => seen.has(e.idHash)));
+    pending = pending.filter((e) => !seen.has(e.idHash));
+    // A later activity is stored already: this commit must not move the session back in time.
+    latest = !(current?.last_activity !== undefined && current.last_activity > commit.lastActivity);
+  }
+  if (pending.length) throw new StorageUnavailableError(`Session ${group.sessionId} kept changing; please retry`);
+  return { committed: [], duplicates, skipped: [], old: lastSeen, parked: parkedOf(lastSeen) };
+}
+
+function parkedOf(item: SessionItem | undefined): `pend_${string}`[] {
+  return item ? (Object.keys(item).filter((key) => key.startsWith('pend_')) as `pend_${string}`[]) : [];
+}
+
+/** One unit of parked work: increments, or a visitor lookup with the increments it unlocks. */
+type Parked = { i: Increment[] } | { m: string; ttl: number; i: Increment[] };
+
+interface SessionWork {
+  group: SessionGroup;
+  result: CommitResult;
+  /** Increments this request applies for the session. */
+  increments: Increment[];
+  /** What could not be applied and is parked on the session. */
+  pending: Parked[];
+}
+
+/** Visitor markers already created by this process (they only ever go from absent to present). */
+const knownMarkers = new Set<string>();
+onStoreReset(() => knownMarkers.clear());
+
+async function claimMarker(pk: string, ttl: number, now: number): Promise<boolean> {
+  if (knownMarkers.has(pk)) return false;
+  // Claimed before the write: a second session of the same visitor in this process gets false.
+  knownMarkers.add(pk);
+  if (knownMarkers.size > 100_000) knownMarkers.delete(knownMarkers.values().next().value!);
+  try {
+    return await claimVisitorMarker(pk, ttl, now);
+  } catch (error) {
+    knownMarkers.delete(pk);
+    throw error;
+  }
+}
+
+async function countSession(work: SessionWork, ctx: RequestContext, commitContext: CommitContext): Promise<void> {
+  const { group, result } = work;
+  if (result.committed.length) {
+    const counted = contribution(result.committed, result.old, commitContext);
+    work.increments.push(...counted.increments);
+    const address = clientAddress(ctx.forwardedFor, ctx.sourceIp);
+    await Promise.all(counted.visitorDays.map((visit) => countVisitor(work, visit, address, ctx, counted.dims)));
+  }
+  for (const attribute of result.parked) {
+    let payload: string | undefined;
+    try {
+      payload = await claimPending(group.sessionId, attribute);
+    } catch (error) {
+      if (!(error instanceof StorageUnavailableError)) throw error;
+      continue; // Still parked; the next request for this session tries again.
+    }
+    if (!payload) continue;
+    for (const parked of JSON.parse(payload) as Parked[]) {
+      if ('m' in parked) await applyParkedVisitor(work, parked, ctx.receivedAt);
+      else work.increments.push(...parked.i);
+    }
+  }
+}
+
+async function countVisitor(
+  work: SessionWork,
+  visit: VisitorDay,
+  address: string,
+  ctx: RequestContext,
+  dims: ReturnType<typeof contribution>['dims'],
+): Promise<void> {
+  const increments = visitorIncrements(work.group.siteId, work.group.sessionId, visit, dims);
+  let marker: string | undefined;
+  const ttl = visitorDayTtl(visit.day, ctx.receivedAt);
+  try {
+    const hash = await visitorHash(visit.day, work.group.siteId, address, ctx.userAgent, ctx.receivedAt);
+    marker = visitorPk(work.group.siteId, visit.day, hash);
+    if (await claimMarker(marker, ttl, ctx.receivedAt)) work.increments.push(...increments);
+  } catch (error) {
+    if (!(error instanceof StorageUnavailableError) || !marker) throw error;
+    work.pending.push({ m: marker, ttl, i: increments });
+  }
+}
+
+async function applyParkedVisitor(work: SessionWork, parked: { m: string; ttl: number; i: Increment[] }, now: number): Promise<void> {
+  try {
+    if (await claimMarker(parked.m, parked.ttl, now)) work.increments.push(...parked.i);
+  } catch (error) {
+    if (!(error instanceof StorageUnavailableError)) throw error;
+    work.pending.push(parked);
+  }
+}
+
+/**
+ * Collapses every session's increments to one ADD per item, applies them, and parks on
+ * each session its own share of every ADD that failed. Returns how many ADDs failed.
+ */
+async function applyCollapsed(work: SessionWork[], health: Increment[]): Promise<number> {
+  const collapsed = new Map<string, { increment: Increment; owners: { work: SessionWork; increment: Increment }[] }>();
+  const merge = (increment: Increment, owner?: SessionWork) => {
+    const key = `${increment.pk}\n${sortKeyOf(increment)}`;
+    let entry = collapsed.get(key);
+    if (!entry) {
+      entry = { increment: { ...increment, add: {} }, owners: [] };
+      collapsed.set(key, entry);
+    }
+    for (const [metric, amount] of Object.entries(increment.add)) {
+      entry.increment.add[metric] = (entry.increment.add[metric] ?? 0) + amount;
+    }
+    if (owner) entry.owners.push({ work: owner, increment });
+  };
+  for (const w of work) for (const increment of w.increments) merge(increment, w);
+  for (const increment of health) merge(increment);
+  const entries = [...collapsed.values()];
+  const failed = new Set(await applyIncrements(entries.map((e) => e.increment)));
+  for (const entry of entries) {
+    if (!failed.has(entry.increment)) continue;
+    for (const owner of entry.owners) {
+      const last = owner.work.pending[owner.work.pending.length - 1];
+      if (last && !('m' in last)) last.i.push(owner.increment);
+      else owner.work.pending.push({ i: [owner.increment] });
+    }
+  }
+  return failed.size;
+}
+
+// ------------------------------------------------------------------ ingestion health
+
+const HEALTH = {
+  accepted: 'h_acc',
+  duplicates: 'h_dup',
+  bots: 'h_bot',
+  rejected: 'h_rej',
+} as const;
+
+export const HEALTH_REASON_PREFIX = 'hr_';
+
+/** Per site and receive day: accepted, duplicates, bots, rejected (and by reason), on the day's total item. */
+function healthIncrements(
+  receivedAt: number,
+  counts: { accepted?: readonly { siteId: string }[]; duplicates?: readonly { siteId: string }[]; bots?: readonly { siteId: string }[]; rejected?: readonly RejectedEvent[] },
+): Increment[] {
+  const bySite = new Map<string, Record<string, number>>();
+  const bump = (siteId: string, metric: string) => {
+    let add = bySite.get(siteId);
+    if (!add) bySite.set(siteId, (add = {}));
+    add[metric] = (add[metric] ?? 0) + 1;
+  };
+  for (const e of counts.accepted ?? []) bump(e.siteId, HEALTH.accepted);
+  for (const e of counts.duplicates ?? []) bump(e.siteId, HEALTH.duplicates);
+  for (const e of counts.bots ?? []) bump(e.siteId, HEALTH.bots);
+  for (const r of counts.rejected ?? []) {
+    // An event without a readable site_id is counted for no site: there is no one to show it to.
+    if (!r.siteId) continue;
+    bump(r.siteId, HEALTH.rejected);
+    bump(r.siteId, `${HEALTH_REASON_PREFIX}${r.code satisfies ReasonCode}`);
+  }
+  return [...bySite].map(([siteId, add]) => ({ pk: dayPk(siteId, receivedAt), family: FAMILY.total, parts: [totalKey(siteId)], add }));
+}
+
+export const HEALTH_METRIC = HEALTH;
+
+async function recordHealthQuietly(increments: Increment[]): Promise<void> {
+  if (!increments.length) return;
+  try {
+    await applyIncrements(increments);
+  } catch (error) {
+    console.error(JSON.stringify({ level: 'warn', msg: 'ingestion health not recorded', error: String(error) }));
+  }
+}
+

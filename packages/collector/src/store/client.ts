@@ -30,8 +30,16 @@ export function createDocumentClient(endpoint?: string): DynamoDBDocumentClient 
   });
 }
 
-/** Forget the cached client (tests and the local server switch endpoints). */
+const resetListeners: (() => void)[] = [];
+
+/** Registers a cache that belongs to the current store and must be dropped with it. */
+export function onStoreReset(listener: () => void): void {
+  resetListeners.push(listener);
+}
+
+/** Forget the cached client and every per-store cache (tests and the local server switch stores). */
 export function resetDocumentClient(): void {
   documentClient?.destroy();
   documentClient = undefined;
+  for (const listener of resetListeners) listener();
 }

@@ -1,54 +1,38 @@
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { getDocumentClient } from './client.js';
+import { batchWrite } from './batch-write.js';
 import { tableName } from './tables.js';
 
-const DAY_S = 24 * 3600;
-
-export function hourBucket(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 13);
-}
-
-export interface PageviewRecord {
-  siteId: string;
-  sessionId: string;
-  pageUrl: string;
+/** A raw event as stored: kept for a day for realtime debugging; history lives in stats. */
+export interface RawEventItem {
+  session_id: string;
+  /** Client milliseconds × 1000 + a sequence from the event id: unique per event, stable across retries. */
+  timestamp: number;
+  event_id: string;
+  event_type: string;
+  site_id: string;
+  page_url: string;
   referrer: string;
-  receivedAt: number;
+  user_agent: string;
+  /** When the collector files the event (skew-corrected), ms. */
+  time: number;
+  received_at: number;
+  props?: Record<string, string | number | boolean>;
+  screen?: string;
+  language?: string;
+  /** Epoch seconds after which the item is gone (DynamoDB TTL; reads filter on it too). */
+  ttl: number;
 }
 
-/** Foundation slice: store the raw event, touch the session, count one page view. */
-export async function recordPageview(view: PageviewRecord): Promise<void> {
-  const db = getDocumentClient();
-  const ttl = Math.floor(view.receivedAt / 1000) + DAY_S;
-  await db.send(
-    new PutCommand({
-      TableName: tableName('events'),
-      Item: {
-        session_id: view.sessionId,
-        timestamp: view.receivedAt * 1000,
-        event_type: 'page_view',
-        site_id: view.siteId,
-        page_url: view.pageUrl,
-        referrer: view.referrer,
-        ttl,
-      },
-    }),
-  );
-  await db.send(
-    new UpdateCommand({
-      TableName: tableName('sessions'),
-      Key: { session_id: view.sessionId },
-      UpdateExpression:
-        'SET site_id = :site, last_activity = :now, start_time = if_not_exists(start_time, :now), exit_page = :page ADD pageviews :one',
-      ExpressionAttributeValues: { ':site': view.siteId, ':now': view.receivedAt, ':page': view.pageUrl, ':one': 1 },
-    }),
-  );
-  await db.send(
-    new UpdateCommand({
-      TableName: tableName('stats'),
-      Key: { pk: `${view.siteId}#H#${hourBucket(view.receivedAt)}`, sk: 'total' },
-      UpdateExpression: 'ADD pageviews :one',
-      ExpressionAttributeValues: { ':one': 1 },
-    }),
+/**
+ * Plain puts through BatchWriteItem: the key is derived from the event itself, so a
+ * retried event overwrites its own row and never adds one. Counting is gated elsewhere
+ * (the session's seen-set), which is why these need no condition.
+ */
+export async function putRawEvents(items: readonly RawEventItem[]): Promise<void> {
+  // BatchWriteItem refuses a batch naming one key twice (an event repeated in one request).
+  const unique = new Map(items.map((item) => [`${item.session_id}\n${item.timestamp}`, item]));
+  if (!unique.size) return;
+  await batchWrite(
+    tableName('events'),
+    [...unique.values()].map((Item) => ({ PutRequest: { Item } })),
   );
 }

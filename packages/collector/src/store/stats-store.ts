@@ -1,13 +1,270 @@
-import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
-import { getDocumentClient } from './client.js';
-import { hourBucket } from './events-store.js';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mapLimit, settleLimit } from '../lib/concurrency.js';
+import { recordCapacity } from './capacity.js';
+import { getDocumentClient, onStoreReset } from './client.js';
+import { isConditionFailure, storeCall, toStorageError } from './failures.js';
+import { CAPS, FAMILY, OTHER, otherKey, parseSortKey, SITES_PK, saltPk, sortKey, type Family } from './keys.js';
 import { tableName } from './tables.js';
 
-export async function readHourTotals(siteId: string, hours: number[]): Promise<{ pageviews: number }[]> {
-  const table = tableName('stats');
-  const keys = hours.map((h) => ({ pk: `${siteId}#H#${hourBucket(h)}`, sk: 'total' }));
-  const { Responses } = await getDocumentClient().send(
-    new BatchGetCommand({ RequestItems: { [table]: { Keys: keys } } }),
+/** One atomic ADD of counters to one rollup item. */
+export interface Increment {
+  pk: string;
+  /**
+   * The family and parts the sort key is made of; the cap may fold the parts into
+   * (other). For `total` the one part is the literal sort key (`total` or a shard `total~n`).
+   */
+  family: Family;
+  parts: string[];
+  add: Record<string, number>;
+}
+
+export type StatsItem = Record<string, unknown> & { pk: string; sk: string };
+
+/** Rollup items this process knows to exist: they skip the cap check. Bounded, oldest forgotten first. */
+const knownKeys = new Set<string>();
+const KNOWN_KEYS_LIMIT = 50_000;
+
+function remember(key: string): void {
+  if (knownKeys.size >= KNOWN_KEYS_LIMIT) knownKeys.delete(knownKeys.values().next().value!);
+  knownKeys.add(key);
+}
+
+onStoreReset(() => knownKeys.clear());
+
+const UPDATE_CONCURRENCY = 16;
+
+/**
+ * Applies increments, each as one UpdateItem ADD. Returns the increments that failed
+ * because the store was unavailable (the caller decides what to do with them); any
+ * other error is thrown.
+ */
+export async function applyIncrements(increments: readonly Increment[]): Promise<Increment[]> {
+  const outcomes = await settleLimit(increments, UPDATE_CONCURRENCY, (inc) => applyOne(inc));
+  const failed: Increment[] = [];
+  outcomes.forEach((outcome, i) => {
+    if (outcome.status === 'fulfilled') return;
+    const error = toStorageError(outcome.reason, 'rollup update');
+    if (error instanceof Error && error.name === 'StorageUnavailableError') failed.push(increments[i]!);
+    else throw error;
+  });
+  return failed;
+}
+
+export function sortKeyOf(inc: Pick<Increment, 'family' | 'parts'>): string {
+  return inc.family === FAMILY.total ? (inc.parts[0] ?? FAMILY.total) : sortKey(inc.family, ...inc.parts);
+}
+
+async function applyOne(inc: Increment): Promise<void> {
+  const sk = sortKeyOf(inc);
+  const cap = CAPS[inc.family];
+  const cacheKey = `${inc.pk}\n${sk}`;
+  if (cap === undefined || knownKeys.has(cacheKey) || inc.parts.every((p) => p === OTHER)) {
+    await add(inc.pk, sk, inc.add);
+    remember(cacheKey);
+    return;
+  }
+  // Unknown here: add only if the item exists, otherwise it needs one of the bucket's slots.
+  try {
+    await add(inc.pk, sk, inc.add, 'attribute_exists(pk)');
+    remember(cacheKey);
+    return;
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+  if (await claimSlot(inc.pk, inc.family, cap)) {
+    await add(inc.pk, sk, inc.add);
+    remember(cacheKey);
+  } else {
+    await add(inc.pk, otherKey(inc.family, inc.parts), inc.add);
+  }
+}
+
+async function add(pk: string, sk: string, counters: Record<string, number>, condition?: string): Promise<void> {
+  const names: Record<string, string> = {};
+  const values: Record<string, number> = {};
+  const clauses: string[] = [];
+  Object.entries(counters).forEach(([name, value], i) => {
+    if (!value) return;
+    names[`#c${i}`] = name;
+    values[`:c${i}`] = value;
+    clauses.push(`#c${i} :c${i}`);
+  });
+  if (!clauses.length) return;
+  const output = await getDocumentClient().send(
+    new UpdateCommand({
+      TableName: tableName('stats'),
+      Key: { pk, sk },
+      UpdateExpression: `ADD ${clauses.join(', ')}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ...(condition ? { ConditionExpression: condition } : {}),
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
   );
-  return (Responses?.[table] ?? []).map((item) => ({ pageviews: Number(item.pageviews ?? 0) }));
+  recordCapacity('write', output.ConsumedCapacity);
+}
+
+/** Takes one of the bucket's distinct-value slots for `family`; false once the cap is reached. */
+async function claimSlot(pk: string, family: Family, cap: number): Promise<boolean> {
+  try {
+    const output = await getDocumentClient().send(
+      new UpdateCommand({
+        TableName: tableName('stats'),
+        Key: { pk, sk: sortKey(FAMILY.cap, family) },
+        UpdateExpression: 'ADD n :one',
+        ConditionExpression: 'attribute_not_exists(n) OR n < :cap',
+        ExpressionAttributeValues: { ':one': 1, ':cap': cap },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    recordCapacity('write', output.ConsumedCapacity);
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+// ----------------------------------------------------------------------------- reads
+
+const READ_CONCURRENCY = 16;
+
+/** Every item of each partition (day buckets), optionally only sort keys with a prefix. */
+export async function queryPartitions(pks: readonly string[], skPrefix?: string): Promise<Map<string, StatsItem[]>> {
+  const results = await mapLimit(pks, READ_CONCURRENCY, async (pk) => {
+    const items: StatsItem[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const output = await storeCall('stats query', () =>
+        getDocumentClient().send(
+          new QueryCommand({
+            TableName: tableName('stats'),
+            KeyConditionExpression: skPrefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
+            ExpressionAttributeValues: skPrefix ? { ':pk': pk, ':prefix': skPrefix } : { ':pk': pk },
+            ExclusiveStartKey,
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
+      );
+      recordCapacity('read', output.ConsumedCapacity);
+      items.push(...((output.Items ?? []) as StatsItem[]));
+      ExclusiveStartKey = output.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return [pk, items] as const;
+  });
+  return new Map(results);
+}
+
+/** The items at the given keys (missing ones are simply absent), 100 keys per BatchGetItem. */
+export async function getItems(keys: readonly { pk: string; sk: string }[]): Promise<StatsItem[]> {
+  const table = tableName('stats');
+  const chunks: { pk: string; sk: string }[][] = [];
+  for (let i = 0; i < keys.length; i += 100) chunks.push(keys.slice(i, i + 100));
+  const pages = await mapLimit(chunks, READ_CONCURRENCY, async (chunk) => {
+    const items: StatsItem[] = [];
+    let pending: Record<string, unknown>[] = chunk;
+    for (let attempt = 0; pending.length; attempt++) {
+      const output = await storeCall('stats batch get', () =>
+        getDocumentClient().send(
+          new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } }, ReturnConsumedCapacity: 'TOTAL' }),
+        ),
+      );
+      recordCapacity('read', output.ConsumedCapacity);
+      items.push(...((output.Responses?.[table] ?? []) as StatsItem[]));
+      pending = (output.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
+      if (pending.length && attempt > 8) throw toStorageError(new Error('unprocessed keys'), 'stats batch get');
+    }
+    return items;
+  });
+  return pages.flat();
+}
+
+export { parseSortKey };
+
+// ------------------------------------------------------------ salts, markers, registry
+
+const nowSeconds = (now: number) => Math.floor(now / 1000);
+
+/** The salt of a UTC day, created by whoever asks first. Expired salts count as absent. */
+export async function getOrCreateSalt(day: string, candidate: string, ttl: number, now: number): Promise<string> {
+  const db = getDocumentClient();
+  const key = { pk: saltPk(day), sk: 'salt' };
+  const read = async () => {
+    const output = await storeCall('salt read', () =>
+      db.send(new GetCommand({ TableName: tableName('stats'), Key: key, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' })),
+    );
+    recordCapacity('read', output.ConsumedCapacity);
+    const item = output.Item;
+    return item && Number(item.ttl) > nowSeconds(now) ? String(item.salt) : undefined;
+  };
+  const existing = await read();
+  if (existing) return existing;
+  try {
+    const output = await db.send(
+      new PutCommand({
+        TableName: tableName('stats'),
+        Item: { ...key, salt: candidate, ttl },
+        // An expired salt that TTL has not deleted yet may be replaced.
+        ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':now': nowSeconds(now) },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    recordCapacity('write', output.ConsumedCapacity);
+    return candidate;
+  } catch (error) {
+    if (!isConditionFailure(error)) throw toStorageError(error, 'salt write');
+    const winner = await read();
+    if (!winner) throw toStorageError(new Error('salt vanished'), 'salt read');
+    return winner;
+  }
+}
+
+/** True when this call created the marker: the visitor is new for that site and day. */
+export async function claimVisitorMarker(pk: string, ttl: number, now: number): Promise<boolean> {
+  try {
+    const output = await getDocumentClient().send(
+      new PutCommand({
+        TableName: tableName('stats'),
+        Item: { pk, sk: 'v', ttl },
+        ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':now': nowSeconds(now) },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    recordCapacity('write', output.ConsumedCapacity);
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw toStorageError(error, 'visitor marker');
+  }
+}
+
+const registeredSites = new Set<string>();
+
+/** Adds the site to the registry once (per process); idempotent. */
+export async function registerSite(siteId: string, now: number): Promise<void> {
+  if (registeredSites.has(siteId)) return;
+  try {
+    const output = await getDocumentClient().send(
+      new PutCommand({
+        TableName: tableName('stats'),
+        Item: { pk: SITES_PK, sk: siteId, first_seen: now },
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    recordCapacity('write', output.ConsumedCapacity);
+  } catch (error) {
+    if (!isConditionFailure(error)) throw toStorageError(error, 'site registry');
+  }
+  registeredSites.add(siteId);
+}
+onStoreReset(() => registeredSites.clear());
+
+export async function listSites(): Promise<{ siteId: string; firstSeen: number }[]> {
+  const items = (await queryPartitions([SITES_PK])).get(SITES_PK) ?? [];
+  return items.map((item) => ({ siteId: item.sk, firstSeen: Number(item.first_seen) }));
 }

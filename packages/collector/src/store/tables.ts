@@ -36,6 +36,13 @@ export interface TableDefinition {
 /** Number of shards of the sessions ActivityIndex partition key (`{site}#{shard}`). */
 export const ACTIVITY_SHARDS = 8;
 
+/**
+ * Shards of each hot rollup counter (`total` of an hour or day bucket). Every request of
+ * a site adds to the same `total` items; one DynamoDB partition takes 1,000 write units
+ * a second, so a site past that raises this and readers sum `total~0..n-1`. 1 = unsharded.
+ */
+export const HOT_KEY_SHARDS = 1;
+
 export const ACTIVITY_INDEX = 'ActivityIndex';
 
 export const TABLES = {
@@ -60,6 +67,9 @@ export const TABLES = {
         // is active, so no single index partition takes every session write.
         partitionKey: { name: 'is_active', type: 'S' },
         sortKey: { name: 'last_activity', type: 'N' },
+        // Only what GET /api/realtime reads: the session's seen-set and counters stay out
+        // of the index, so each index entry stays far below 1 KB (one write unit).
+        nonKeyAttributes: ['site_id', 'exit_page', 'src', 'ttl'],
       },
     ],
     ttlAttribute: 'ttl',
