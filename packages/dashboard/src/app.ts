@@ -37,7 +37,12 @@ export interface DashboardDeps {
 
 type Screen = 'loading' | 'signin' | 'empty' | 'dashboard';
 
-export function startDashboard({ api, keys, apiBase }: DashboardDeps): void {
+export interface Dashboard {
+  /** Removes the global listeners and timers; answers still in flight are dropped. */
+  stop(): void;
+}
+
+export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard {
   const el = {
     pickerWrap: byId('site-picker-wrap'),
     picker: byId<HTMLSelectElement>('site-picker'),
@@ -69,7 +74,7 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): void {
     footnote: byId('footnote'),
   };
 
-  let state: ViewState = takeFragment();
+  let state: ViewState = takeFragment().state;
   let sites: SiteSummary[] = [];
   let stats: StatsData | undefined;
   let realtime: RealtimeData | undefined;
@@ -79,6 +84,8 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): void {
   let realtimeRequest = 0;
   let retry: () => void = () => void loadSites();
   const timers: number[] = [];
+  const lifetime = new AbortController();
+  const { signal } = lifetime;
 
   const chart = createChartPanel(byId('chart'), byId('chart-legend'), byId('chart-note'));
   const breakdowns = createBreakdownsPanel(byId('breakdowns'), {
@@ -90,21 +97,21 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): void {
   });
 
   /** Reads the fragment; a key found there is stored and removed from the address bar. */
-  function takeFragment(): ViewState {
+  function takeFragment(): { state: ViewState; newKey: boolean } {
     const parsed = parseFragment(location.hash);
     if (parsed.key) {
       keys.set(parsed.key);
       const fragment = serializeFragment(parsed.state);
       history.replaceState(history.state, '', `${location.pathname}${location.search}${fragment ? `#${fragment}` : ''}`);
     }
-    return parsed.state;
+    return { state: parsed.state, newKey: Boolean(parsed.key) };
   }
 
   function show(screen: Screen): void {
     el.signin.hidden = screen !== 'signin';
     el.empty.hidden = screen !== 'empty';
     el.dashboard.hidden = screen !== 'dashboard' && screen !== 'loading';
-    el.toolbar.hidden = screen === 'signin' || screen === 'loading';
+    el.toolbar.hidden = screen === 'signin';
     el.livePill.hidden = screen !== 'dashboard';
     el.signOut.hidden = !keys.get();
     if (screen === 'signin') el.pickerWrap.hidden = true;
@@ -142,12 +149,15 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): void {
   async function loadSites(): Promise<void> {
     clearError();
     if (!stats) show('loading');
+    let answer: SiteSummary[];
     try {
-      sites = (await api.sites()).sites;
+      answer = (await api.sites()).sites;
     } catch (error) {
-      handleFailure(error, () => void loadSites());
+      if (!signal.aborted) handleFailure(error, () => void loadSites());
       return;
     }
+    if (signal.aborted) return;
+    sites = answer;
     if (!state.site && sites[0]) {
       state = withChanges(state, { site: sites[0].site_id });
       history.replaceState(history.state, '', `#${serializeFragment(state)}`);
@@ -170,12 +180,12 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): void {
     renderToolbar();
     try {
       const data = await api.stats(statsQuery({ ...state, site }, { include: 'health' }));
-      if (request !== statsRequest) return;
+      if (request !== statsRequest || signal.aborted) return;
       stats = data;
       clearError();
       renderStats(data);
     } catch (error) {
-      if (request === statsRequest) handleFailure(error, () => void loadStats());
+      if (request === statsRequest && !signal.aborted) handleFailure(error, () => void loadStats());
     } finally {
       if (request === statsRequest) el.dashboard.setAttribute('aria-busy', 'false');
     }
@@ -187,11 +197,11 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): void {
     const request = ++realtimeRequest;
     try {
       const data = await api.realtime(site);
-      if (request !== realtimeRequest) return;
+      if (request !== realtimeRequest || signal.aborted) return;
       realtime = data;
       renderRealtimePanel(data);
     } catch (error) {
-      if (request === realtimeRequest) handleFailure(error, () => void loadRealtime());
+      if (request === realtimeRequest && !signal.aborted) handleFailure(error, () => void loadRealtime());
     }
   }
 
@@ -206,7 +216,6 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): void {
       return;
     }
     show('dashboard');
-    el.dashboard.classList.remove('first-load');
     el.periodLabel.textContent = describeWindow(data);
     renderTotals(el.metrics, data);
     chart.render(data);
@@ -253,8 +262,11 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): void {
       el.picker,
       ...ids.map((id) => {
         const summary = sites.find((s) => s.site_id === id);
-        const option = new Option(id, id);
-        if (summary) option.title = `${formatCount(summary.pageviews_24h)} pageviews in the last 24 hours`;
+        const option = h(
+          'option',
+          { attrs: { value: id, title: summary ? `${formatCount(summary.pageviews_24h)} pageviews in the last 24 hours` : undefined } },
+          id,
+        );
         option.selected = id === state.site;
         return option;
       }),
@@ -272,6 +284,8 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): void {
       (el.customRange.elements.namedItem('to') as HTMLInputElement).value = state.to;
     }
     renderFilterChip(el.filters, state.filter, () => navigate({ filter: undefined }));
+    // GET /api/realtime takes no filter: say so rather than let live numbers pass as filtered.
+    byId('realtime-note').textContent = state.filter ? 'all traffic, unfiltered' : '';
     const choices = intervalChoices(state);
     const active = state.interval ?? stats?.interval;
     fill(
@@ -305,7 +319,9 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): void {
   /** Applies a change to the view and records it in the URL (so Back undoes it). */
   function navigate(changes: Partial<ViewState>): void {
     const next = withChanges(state, changes);
-    history.pushState(history.state, '', `#${serializeFragment(next)}`);
+    const fragment = serializeFragment(next);
+    if (fragment === serializeFragment(state)) return;
+    history.pushState(history.state, '', `#${fragment}`);
     apply(next);
   }
 
@@ -432,11 +448,18 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): void {
     ) ?? selectText(el.snippet);
   });
 
+  const global = { signal };
   window.addEventListener('hashchange', () => {
-    const next = takeFragment();
-    if (serializeFragment(next) !== serializeFragment(state) || next.site !== state.site) apply(next);
-    else if (!keys.get() || document.body.dataset.screen === 'signin') void loadSites();
-  });
+    const { state: next, newKey } = takeFragment();
+    if (newKey) {
+      // A link with another key was pasted: start over with it.
+      state = next;
+      stats = undefined;
+      void loadSites();
+    } else if (serializeFragment(next) !== serializeFragment(state)) {
+      apply(next);
+    }
+  }, global);
 
   document.addEventListener('visibilitychange', () => {
     if (document.hidden) {
@@ -445,13 +468,20 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): void {
       void loadRealtime();
       startTimers();
     }
-  });
+  }, global);
 
-  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => chart.restyle());
+  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => chart.restyle(), global);
 
   el.customRange.hidden = state.period !== 'custom';
   renderToolbar();
   void loadSites();
+
+  return {
+    stop() {
+      lifetime.abort();
+      stopTimers();
+    },
+  };
 }
 
 function selectText(element: HTMLElement): void {

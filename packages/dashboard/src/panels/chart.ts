@@ -83,6 +83,8 @@ export function createChartPanel(container: HTMLElement, legend: HTMLElement, no
     plot?.destroy();
     const colors = palette(container);
     const day = data.interval === 'day';
+    // A line needs two points; one bucket alone is drawn as a dot.
+    const sparse = data.timeseries.length < 3;
     const options: uPlot.Options = {
       width: width(),
       height: height(),
@@ -121,14 +123,14 @@ export function createChartPanel(container: HTMLElement, legend: HTMLElement, no
           stroke: colors.visitors,
           width: 2.5,
           fill: gradientFill(colors.visitorsFill),
-          points: { show: false },
+          points: { show: sparse, size: 8 },
           paths: uPlot.paths.spline?.(),
         },
         {
           label: 'Pageviews',
           stroke: colors.pageviews,
           width: 1.75,
-          points: { show: false },
+          points: { show: sparse, size: 8 },
           paths: uPlot.paths.spline?.(),
         },
       ],
@@ -145,10 +147,10 @@ export function createChartPanel(container: HTMLElement, legend: HTMLElement, no
 
   return {
     render(data) {
-      const rebuild = !plot || !current || current.interval !== data.interval;
+      // Rebuilt on every answer (a few milliseconds): the axis format, the scale and
+      // whether single points need markers all depend on the data.
       current = data;
-      if (rebuild) build(data);
-      else plot!.setData(toAligned(data));
+      build(data);
       renderLegend(legend, data);
       note.textContent = chartNote(data);
     },

@@ -1,0 +1,93 @@
+/**
+ * `npm run screenshots -w @liveinsight/dashboard`: the screenshots in docs/screenshots/,
+ * taken of the real dashboard on a local stack that holds two weeks of `npm run demo`
+ * traffic (backfilled through POST /api/events) plus a few visitors active right now.
+ * Desktop (1280 px) and phone (375 px), each in the light and the dark theme.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { startLocalStack } from '@liveinsight/collector/local';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../../../test/support/browser.js';
+import { liveSessions, postSessions } from '../test/support/seed.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const OUT_DIR = `${REPO_ROOT}docs/screenshots`;
+const API_KEY = 'screenshots-key';
+
+interface Shot {
+  file: string;
+  width: number;
+  height: number;
+  scheme: 'light' | 'dark';
+  scale: number;
+  fullPage?: boolean;
+}
+
+const SHOTS: Shot[] = [
+  { file: 'dashboard-desktop-light.png', width: 1280, height: 960, scheme: 'light', scale: 1 },
+  { file: 'dashboard-desktop-dark.png', width: 1280, height: 960, scheme: 'dark', scale: 1 },
+  { file: 'dashboard-desktop-light-full.png', width: 1280, height: 960, scheme: 'light', scale: 1, fullPage: true },
+  { file: 'dashboard-mobile-light.png', width: 375, height: 812, scheme: 'light', scale: 2 },
+  { file: 'dashboard-mobile-dark.png', width: 375, height: 812, scheme: 'dark', scale: 2 },
+];
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`))));
+  });
+}
+
+async function shoot(browser: Browser, baseUrl: string, site: string, shot: Shot): Promise<void> {
+  const context = await browser.newContext({
+    viewport: { width: shot.width, height: shot.height },
+    deviceScaleFactor: shot.scale,
+    colorScheme: shot.scheme,
+    reducedMotion: 'reduce',
+  });
+  await context.addInitScript((key) => localStorage.setItem('liveinsight.key', key), API_KEY);
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+  await page.goto(`${baseUrl}/#site=${encodeURIComponent(site)}`);
+  await page.locator('body[data-screen="dashboard"]').waitFor({ timeout: 30_000 });
+  await page.locator('#dashboard[aria-busy="false"]').waitFor({ timeout: 30_000 });
+  await page.locator('.sparkline').waitFor();
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: `${OUT_DIR}/${shot.file}`, fullPage: shot.fullPage ?? false });
+  await context.close();
+  if (problems.length) throw new Error(`${shot.file}: ${problems.join('; ')}`);
+  console.log(`wrote docs/screenshots/${shot.file}`);
+}
+
+async function main(): Promise<void> {
+  process.env.LIVEINSIGHT_API_KEY = API_KEY;
+  await mkdir(OUT_DIR, { recursive: true });
+  const stack = await startLocalStack({ port: 0 });
+  let browser: Browser | undefined;
+  try {
+    await run('npm', ['run', 'demo', '--silent', '-w', '@liveinsight/examples', '--', '--days', '14', '--sessions', '250'], {
+      LIVEINSIGHT_API_URL: stack.url,
+      LIVEINSIGHT_API_KEY: API_KEY,
+    });
+    const response = await fetch(`${stack.url}/api/sites`, { headers: { 'X-API-Key': API_KEY } });
+    const { data } = (await response.json()) as { data: { sites: { site_id: string }[] } };
+    const site = data.sites[0]?.site_id;
+    if (!site) throw new Error('the demo left no site with data');
+    await postSessions({ baseUrl: stack.url, site }, liveSessions(Date.now(), 5));
+    browser = await launchChromium();
+    for (const shot of SHOTS) await shoot(browser, stack.url, site, shot);
+  } finally {
+    await browser?.close();
+    await stack.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
