@@ -81,8 +81,11 @@ function label(tab: Tab, value: string): HTMLElement {
   return h('span', { class: 'row-label' }, value === '' ? '(none)' : value);
 }
 
-function rowsTable(tab: Tab, rows: BreakdownRow[], expanded: boolean, activeFilter: Filter | null, options: BreakdownsOptions) {
+function rowsTable(tab: Tab, rows: BreakdownRow[], expanded: boolean, data: StatsData, options: BreakdownsOptions) {
+  const activeFilter = data.filter;
   const max = Math.max(1, ...rows.map((r) => r.visitors));
+  // The API says when a column is not what its name promises (e.g. sessions counted as visitors).
+  const visitorsCaveat = data.meta.approximations.find((a) => a.field === `breakdowns.${tab.key}.visitors`)?.reason;
   const shown = expanded ? rows : rows.slice(0, COLLAPSED_ROWS);
   return h(
     'table',
@@ -90,7 +93,18 @@ function rowsTable(tab: Tab, rows: BreakdownRow[], expanded: boolean, activeFilt
     h(
       'thead',
       null,
-      h('tr', null, h('th', { attrs: { scope: 'col' } }, tab.column), h('th', { attrs: { scope: 'col' } }, 'Visitors'), h('th', { attrs: { scope: 'col' } }, 'Views')),
+      h(
+        'tr',
+        null,
+        h('th', { attrs: { scope: 'col' } }, tab.column),
+        h(
+          'th',
+          { attrs: { scope: 'col', title: visitorsCaveat } },
+          'Visitors',
+          visitorsCaveat ? h('span', { class: 'approx', attrs: { 'aria-label': `approximate: ${visitorsCaveat}` } }, '≈') : null,
+        ),
+        h('th', { attrs: { scope: 'col' } }, 'Views'),
+      ),
     ),
     h(
       'tbody',
@@ -250,7 +264,7 @@ export function createBreakdownsPanel(container: HTMLElement, options: Breakdown
     const isExpanded = expanded.has(key);
     fill(
       body,
-      rowsTable(tab, rows, isExpanded, data.filter, options),
+      rowsTable(tab, rows, isExpanded, data, options),
       rows.length > COLLAPSED_ROWS
         ? h(
             'button',
