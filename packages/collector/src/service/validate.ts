@@ -209,7 +209,7 @@ type Params = Record<string, string | undefined> | null;
 function requireSiteId(params: Params): string {
   const siteId = params?.site_id;
   if (!siteId) throw new BadRequestError('site_id is required');
-  if (!SITE_ID.test(siteId)) throw new BadRequestError(REASON.site_id.replace('must', 'must be given as'));
+  if (!SITE_ID.test(siteId)) throw new BadRequestError(REASON.site_id);
   return siteId;
 }
 
