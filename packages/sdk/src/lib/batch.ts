@@ -1,0 +1,21 @@
+import { LIMITS } from './limits.js';
+
+/** Bytes of `value` as JSON in UTF-8, as the collector counts a body. */
+export const byteLength = (value: unknown): number => new Blob([JSON.stringify(value)]).size;
+
+/**
+ * Removes and returns the oldest events that fit one request (≤ 50 events, ≤ 60 KB).
+ * An event too large on its own still goes alone: the collector's 413 then drops it
+ * instead of it blocking the queue.
+ */
+export const takeBatch = <T>(queue: T[]): T[] => {
+  const batch: T[] = [];
+  while (
+    queue[0] &&
+    batch.length < LIMITS.batchEvents &&
+    !(batch[0] && byteLength([...batch, queue[0]]) > LIMITS.batchBytes)
+  ) {
+    batch.push(queue.shift()!);
+  }
+  return batch;
+};

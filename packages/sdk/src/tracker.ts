@@ -1,0 +1,262 @@
+import { scrollDepth } from './extras/engagement.js';
+import { linkEvent } from './extras/links.js';
+import { byteLength, takeBatch } from './lib/batch.js';
+import { patchHistory } from './lib/history.js';
+import { randomId } from './lib/id.js';
+import { KEYS, LIMITS } from './lib/limits.js';
+import { VALID_EVENT } from './lib/props.js';
+import { parse, storage } from './lib/storage.js';
+import { cleanUrl } from './lib/url.js';
+import type { AnyEvents, EventCatalogue, InitOptions, Props, Tracker, TrackerEvent, TrackerMethods } from './types.js';
+
+type Session = [id?: string, startedAt?: number, lastActivity?: number];
+
+/** Wraps a callback so that nothing it throws reaches the host page. */
+const safe =
+  <A extends unknown[]>(fn: (...args: A) => unknown) =>
+  (...args: A): void => {
+    try {
+      fn(...args);
+    } catch {}
+  };
+
+// The empty alternative is file: (and other host-less) pages.
+const LOCAL_HOST = /^(localhost|127\.0\.0\.1|)$/;
+
+/**
+ * Starts tracking this page: page views (on load, on history navigation, on
+ * back/forward-cache restore), custom events, batching, retries and replay.
+ * The tracker is also callable, `tracker('track', name, props)`, like the
+ * pre-load stub that `window.liveinsight` replaces.
+ */
+export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptions): Tracker<E> {
+  const { endpoint, siteId, hashRouting } = options;
+  const doc = document;
+  const nav = navigator as Navigator & { globalPrivacyControl?: boolean };
+  const win = window;
+  const loc = location;
+  const stringify = JSON.stringify;
+  const controller = __CDN__ ? 0 : new AbortController();
+  const undo = [() => (controller as AbortController).abort()];
+
+  let queue: TrackerEvent[] = [];
+  // The batch being sent, or waiting for its retry: one request at a time keeps order.
+  let inFlight: TrackerEvent[] | 0 = 0;
+  // Failed sends of inFlight in a row; non-zero means the collector is failing.
+  let attempt = 0;
+  // The flush timer or, while a batch waits for its retry, the retry timer: nothing
+  // else is sent meanwhile, so one timer is enough.
+  let timer: ReturnType<typeof setTimeout> | 0 = 0;
+  let session: Session = parse<Session>(storage('sessionStorage', KEYS.session)) || [];
+  let lastUrl: string | 0 = 0;
+  let visibleSince = 0;
+  let depth = 0;
+  let stopped =
+    (!options.allowLocalhost && LOCAL_HOST.test(loc.hostname)) ||
+    (options.respectDnt !== false && (nav.globalPrivacyControl || nav.doNotTrack == '1'));
+
+  // Capture: a click the page stops from propagating still counts. The signal (for
+  // destroy) only matters to the npm package.
+  const listen = <T extends Event>(target: EventTarget, type: string, fn: (event: T) => unknown) =>
+    target.addEventListener(
+      type,
+      safe(fn) as EventListener,
+      __CDN__ || { capture: true, signal: (controller as AbortController).signal },
+    );
+
+  const local = (key: string, value?: string) => storage('localStorage', key, value);
+  // concat, not spread: whatever a corrupt entry holds, it cannot throw here.
+  const stored = (): TrackerEvent[] => ([] as TrackerEvent[]).concat(parse(local(KEYS.queue)) || []);
+
+  // A string body is sent as text/plain: a "simple" request, so no CORS preflight.
+  const post = (body: string) => fetch(endpoint, { method: 'POST', body, keepalive: true });
+  const body = (events: TrackerEvent[]) => stringify({ events, sent_at: Date.now() });
+
+  // The collector's Retry-After (seconds) when it gave one (a network error reads as
+  // none), else exponential backoff with full jitter, so that pages which failed
+  // together do not retry together.
+  const retry = (retryAfter?: unknown) => {
+    timer = setTimeout(
+      send,
+      +retryAfter! * 1e3 || Math.random() * Math.min(LIMITS.retryMaxMs, LIMITS.retryBaseMs * 2 ** attempt++),
+    );
+  };
+
+  // fetch reports every failure through its promise, so this never throws.
+  // keepalive lets a regular flush finish even if the page goes away meanwhile.
+  const send = () =>
+    post(body(inFlight as TrackerEvent[])).then(
+      // 429 and 5xx are the collector's "later" (it sends no 430–499); any other
+      // answer is final for this batch.
+      (response) =>
+        response.status > 428
+          ? retry(response.headers.get('Retry-After'))
+          : ((inFlight = attempt = 0), flush()),
+      retry,
+    );
+
+  const flush = safe(() => {
+    if (!inFlight && queue[0]) {
+      clearTimeout(timer);
+      timer = 0;
+      inFlight = takeBatch(queue);
+      send();
+    }
+  });
+
+  const enqueue = (type: string, props?: Props, url = cleanUrl(loc, hashRouting)) => {
+    if (stopped || local(KEYS.optOut)) return;
+    const now = Date.now();
+    // NaN (no or corrupt session) compares false: a new session.
+    if (!(now - session[2]! < LIMITS.sessionIdleMs && now - session[1]! < LIMITS.sessionMaxMs)) {
+      session = [randomId(), now];
+    }
+    session[2] = now;
+    storage('sessionStorage', KEYS.session, stringify(session));
+    let event: TrackerEvent | null | undefined | false = {
+      event_type: type,
+      session_id: session[0]!,
+      event_id: randomId(),
+      timestamp: now,
+      page_url: url,
+      referrer: doc.referrer,
+      site_id: siteId,
+      props,
+      screen: screen.width + 'x' + screen.height,
+      language: nav.language,
+    };
+    if (!__CDN__ && options.beforeSend) event = options.beforeSend(event);
+    if (__CDN__ || event) {
+      queue.push(event as TrackerEvent);
+      queue.length >= LIMITS.flushEvents || byteLength(queue) > LIMITS.batchBytes
+        ? flush()
+        : (timer ||= setTimeout(flush, LIMITS.flushMs));
+    }
+  };
+
+  const measureScroll = () => {
+    const current = scrollDepth();
+    current > depth && (depth = current);
+  };
+
+  /** Sends the engaged time since the page became visible; called when leaving a page or route. */
+  const reportEngagement = (visibleAgain: boolean) => {
+    if (options.engagement && visibleSince && lastUrl) {
+      measureScroll();
+      enqueue('engagement', { engaged_ms: Date.now() - visibleSince, scroll: depth }, lastUrl);
+    }
+    visibleSince = visibleAgain && !doc.hidden ? Date.now() : 0;
+  };
+
+  /** The page is going away or out of sight: everything unsent leaves now. */
+  const leave = () => {
+    if (__EXTRAS__) reportEngagement(false);
+    const events = attempt ? [...(inFlight as TrackerEvent[]), ...queue] : queue;
+    queue = [];
+    if (attempt) {
+      // The collector is failing: a beacon would be lost too. Keep them for the next page load.
+      local(KEYS.queue, stringify([...stored(), ...events].slice(-LIMITS.storedEvents)));
+    } else {
+      for (let batch; (batch = takeBatch(events))[0]; ) {
+        const text = body(batch);
+        // A beacon outlives the page; without one (or refused), fetch keepalive may still
+        // get out. (Date: any function serves to swallow the rejection.)
+        nav.sendBeacon?.(endpoint, text) || post(text).catch(Date);
+      }
+    }
+  };
+
+  const pageview = safe(() => {
+    const url = cleanUrl(loc, hashRouting);
+    if (url != lastUrl) {
+      if (__EXTRAS__) {
+        reportEngagement(true);
+        depth = 0;
+      }
+      enqueue(__EXTRAS__ && options.notFound && !lastUrl ? '404' : 'page_view', undefined, url);
+      lastUrl = url;
+    }
+  });
+
+  const track = safe((name: string, props?: Props) =>
+    VALID_EVENT.test(stringify([name, props ?? {}]))
+      ? enqueue(name, props)
+      : console.warn('liveinsight: invalid event', name, props),
+  );
+
+  const onClick = (event: MouseEvent) => {
+    const target = event.target as Element;
+    const element = target.closest<HTMLElement>('[data-li-event]');
+    if (element) {
+      const props: Props = {};
+      for (const { name, value } of element.attributes) name.startsWith('data-li-prop-') && (props[name.slice(13)] = value);
+      track(element.dataset.liEvent!, props);
+    }
+    if (__EXTRAS__) {
+      const link = target.closest('a[href]');
+      const extra = link && linkEvent(link as HTMLAnchorElement, options.fileDownloads, options.outboundLinks);
+      extra && enqueue(extra[0], { url: extra[1] });
+    }
+  };
+
+  const start = () => {
+    const replayed = stored();
+    local(KEYS.queue, '');
+    queue = [...replayed, ...queue];
+    if (__EXTRAS__) visibleSince = doc.hidden ? 0 : Date.now();
+    listen(win, 'pagehide', () => {
+      leave();
+      // Forgotten, so that a restore from the back/forward cache (pageshow) counts again.
+      lastUrl = 0;
+    });
+    listen(doc, 'visibilitychange', () => (doc.hidden ? leave() : __EXTRAS__ && (visibleSince = Date.now())));
+    listen(doc, 'click', onClick);
+    if (__EXTRAS__) {
+      // Middle clicks open links in a new tab without a click event.
+      listen(doc, 'auxclick', (event: MouseEvent) => event.button == 1 && onClick(event));
+      if (options.engagement) listen(win, 'scroll', measureScroll);
+    }
+    if (__CDN__ || options.autoPageviews !== false) {
+      if (!__CDN__) {
+        const { pushState, replaceState } = history;
+        undo.push(() => Object.assign(history, { pushState, replaceState }));
+      }
+      patchHistory('pushState', pageview);
+      patchHistory('replaceState', pageview);
+      // Also fires for hash navigations, which are page views under hash routing.
+      listen(win, 'popstate', pageview);
+      listen(win, 'pageshow', pageview);
+      pageview();
+    }
+    replayed[0] && flush();
+  };
+
+  // A prerendered page has not been seen yet: count it when (if) the user opens it.
+  if (!stopped) (doc as Document & { prerendering?: boolean }).prerendering ? listen(doc, 'prerenderingchange', start) : start();
+
+  const tracker: Tracker<E> = Object.assign(
+    (command: keyof TrackerMethods, ...args: unknown[]) =>
+      (tracker[command] as ((...a: unknown[]) => void) | undefined)?.(...args),
+    {
+      track,
+      pageview,
+      flush,
+      optOut: safe(() => {
+        queue = [];
+        local(KEYS.optOut, '1');
+        local(KEYS.queue, '');
+      }),
+      optIn: () => local(KEYS.optOut, ''),
+      // The script tag has no use for destroy(); tests and SPAs using the npm package do.
+      ...(!__CDN__ && {
+        destroy: safe(() => {
+          stopped = true;
+          queue = [];
+          clearTimeout(timer);
+          for (const fn of undo) fn();
+        }),
+      }),
+    },
+  ) as unknown as Tracker<E>;
+  return tracker;
+}
