@@ -38,3 +38,10 @@ export function openApiErrors(path: string, method: string, status: number, body
   const validate = ajv.compile({ $ref: `${SPEC_ID}${pointer}` });
   return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`);
 }
+
+/** Validates a body against one of the document's shared responses (NotFound, MethodNotAllowed, …). */
+export function openApiResponseErrors(name: string, body: unknown): string[] {
+  if (!spec.components.responses[name]) return [`no response ${name} in docs/openapi.yaml`];
+  const validate = ajv.compile({ $ref: `${SPEC_ID}#/components/responses/${name}/content/application~1json/schema` });
+  return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
+}

@@ -1,0 +1,111 @@
+import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getDocumentClient } from '../src/store/client.js';
+import { ACTIVITY_SHARDS, tableName } from '../src/store/tables.js';
+import { activeKey } from '../src/service/session-math.js';
+import { backfill, ingestOk, newSessionId, realtime, realtimeRequest, wireEvent } from './support/api.js';
+import { parse } from './support/events.js';
+import { useTestStore } from './support/store.js';
+
+useTestStore();
+beforeAll(() => {
+  process.env.LIVEINSIGHT_API_KEY = 'realtime-test-key';
+});
+afterAll(() => {
+  delete process.env.LIVEINSIGHT_API_KEY;
+});
+
+const MIN = 60_000;
+const site = 'live.test';
+
+describe('GET /api/realtime', () => {
+  const sessions = Array.from({ length: 24 }, () => newSessionId('live'));
+
+  beforeAll(async () => {
+    const now = Date.now();
+    await ingestOk({
+      events: sessions.map((session, i) =>
+        wireEvent({
+          session,
+          at: now - 1_000,
+          site,
+          url: `https://live.test/${i % 3 === 0 ? 'pricing' : 'docs'}`,
+          referrer: i % 2 ? 'https://www.google.com/' : '',
+        }),
+      ),
+    });
+    // One of them moves on to another page: realtime shows where each session is now.
+    await ingestOk({ events: [wireEvent({ session: sessions[1]!, at: now - 500, site, url: 'https://live.test/signup' })] });
+  });
+
+  it('spreads the sessions over the sharded ActivityIndex and reads every shard', async () => {
+    // Inspecting the table is the one place a test scans: to see the index keys as stored.
+    const items = (await getDocumentClient().send(new ScanCommand({ TableName: tableName('sessions') }))).Items ?? [];
+    const shards = new Set(items.filter((item) => item.site_id === site).map((item) => item.is_active));
+    expect(shards.size).toBeGreaterThan(2);
+    for (const shard of shards) expect(shard).toMatch(new RegExp(`^live\\.test#[0-${ACTIVITY_SHARDS - 1}]$`));
+
+    const data = await realtime({ site_id: site });
+    expect(data.active_sessions).toBe(24);
+    expect(data.pages).toEqual([
+      { value: '/docs', sessions: 15 },
+      { value: '/pricing', sessions: 8 },
+      { value: '/signup', sessions: 1 },
+    ]);
+    expect(data.referrers).toEqual([
+      { value: '(direct)', sessions: 12 },
+      { value: 'google.com', sessions: 12 },
+    ]);
+  });
+
+  it('counts page views per minute for the last 30 minutes', async () => {
+    const data = await realtime({ site_id: site, minutes: '30' });
+    expect(data.per_minute).toHaveLength(30);
+    const total = data.per_minute.reduce((sum, m) => sum + m.pageviews, 0);
+    expect(total).toBe(25);
+    const last = new Date(data.per_minute[29]!.t).getTime();
+    expect(Date.now() - last).toBeLessThan(2 * MIN);
+  });
+
+  it('leaves out sessions idle for longer than the window', async () => {
+    const quiet = 'quiet.test';
+    await backfill([wireEvent({ session: newSessionId(), at: Date.now() - 10 * MIN, site: quiet })]);
+    expect((await realtime({ site_id: quiet, minutes: '5' })).active_sessions).toBe(0);
+    expect((await realtime({ site_id: quiet, minutes: '15' })).active_sessions).toBe(1);
+  });
+
+  it('keeps backfilled history out of the index entirely (the index is sparse)', async () => {
+    const session = newSessionId();
+    await backfill([wireEvent({ session, at: Date.now() - 3 * 86_400_000, site: 'history.test' })]);
+    const items = (await getDocumentClient().send(new ScanCommand({ TableName: tableName('sessions') }))).Items ?? [];
+    const stored = items.find((item) => item.session_id === session);
+    expect(stored).toBeDefined();
+    expect(stored!.is_active).toBeUndefined();
+  });
+
+  it('filters out sessions whose TTL has passed but that DynamoDB has not deleted yet', async () => {
+    const expired = 'expired.test';
+    const now = Date.now();
+    const put = (session_id: string, ttl: number) =>
+      getDocumentClient().send(
+        new PutCommand({
+          TableName: tableName('sessions'),
+          Item: { session_id, site_id: expired, is_active: activeKey(expired, session_id), last_activity: now - MIN, exit_page: '/', src: '', ttl },
+        }),
+      );
+    await put(newSessionId(), Math.floor(now / 1000) - 60);
+    await put(newSessionId(), Math.floor(now / 1000) + 3600);
+    expect((await realtime({ site_id: expired })).active_sessions).toBe(1);
+  });
+
+  it('answers bad parameters with 400 and reads without the key with 401', async () => {
+    const bad = await realtimeRequest({ site_id: site, minutes: '90' });
+    expect(bad.statusCode).toBe(400);
+    expect(parse(bad).message).toBe('minutes must be an integer from 1 to 30');
+    const noKey = await realtimeRequest({ site_id: site }, {});
+    expect(noKey.statusCode).toBe(401);
+    expect(parse(noKey)).toEqual({ status: 'error', message: 'Missing X-API-Key header' });
+    const wrong = await realtimeRequest({ site_id: site }, { 'x-api-key': 'nope' });
+    expect(wrong.statusCode).toBe(401);
+  });
+});

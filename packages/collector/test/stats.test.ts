@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CAPS } from '../src/store/keys.js';
+import { TOP_ROWS } from '../src/service/stats.js';
+import { backfill, ingestOk, newSessionId, sites, stats, wireEvent } from './support/api.js';
+import { useTestStore } from './support/store.js';
+
+useTestStore();
+beforeAll(() => {
+  process.env.LIVEINSIGHT_API_KEY = 'stats-test-key';
+});
+afterAll(() => {
+  delete process.env.LIVEINSIGHT_API_KEY;
+});
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const TODAY = Math.floor(Date.now() / DAY) * DAY;
+const label = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** `n` one-page sessions over `pages` distinct paths, in requests of 50 events. */
+async function traffic(site: string, n: number, at: number, pages = 5) {
+  const events = Array.from({ length: n }, (_, i) =>
+    wireEvent({ session: newSessionId(), at: at + i * 1000, site, url: `https://${site}/p${i % pages}`, referrer: 'https://www.bing.com/' }),
+  );
+  for (let i = 0; i < events.length; i += 50) await backfill(events.slice(i, i + 50), { country: 'SE' });
+}
+
+describe('GET /api/stats', () => {
+  it('reads as many rollup items for 10 events as for 150 with the same pages, sources and browsers', async () => {
+    const at = TODAY - 2 * DAY + 9 * HOUR;
+    await traffic('small.test', 10, at);
+    await traffic('large.test', 150, at);
+    const small = await stats({ site_id: 'small.test', period: '7d' });
+    const large = await stats({ site_id: 'large.test', period: '7d' });
+    expect(small.totals.pageviews).toBe(10);
+    expect(large.totals.pageviews).toBe(150);
+    expect(large.meta.items_read).toBe(small.meta.items_read);
+  });
+
+  it('compares with the period before', async () => {
+    const site = 'compare.test';
+    await traffic(site, 3, TODAY - 10 * DAY);
+    await traffic(site, 5, TODAY - 3 * DAY);
+    const data = await stats({ site_id: site, period: '7d' });
+    expect(data.totals.pageviews).toBe(5);
+    expect(data.previous.pageviews).toBe(3);
+    expect(data.previous.sessions).toBe(3);
+    expect(data.timeseries).toHaveLength(7);
+    expect(data.timeseries.map((p) => p.pageviews)).toEqual([0, 0, 0, 5, 0, 0, 0]);
+  });
+
+  it('says in meta which numbers are exact and whether the current bucket is filling', async () => {
+    const site = 'meta.test';
+    await ingestOk({ events: [wireEvent({ session: newSessionId(), at: Date.now(), site })] });
+    const today = await stats({ site_id: site, period: 'today' });
+    expect(today.meta).toMatchObject({ timezone: 'UTC', bucket: 'hour', current_bucket_filling: true });
+    expect(today.meta.filling_bucket).toBe(new Date(Math.floor(Date.now() / HOUR) * HOUR).toISOString());
+    expect(today.meta.exact).toMatchObject({ totals: true, previous: true });
+    expect(today.meta.exact.timeseries).toBe(false); // hourly visitors: first hour of the day
+
+    const last24h = await stats({ site_id: site, period: '24h' });
+    expect(last24h.meta.exact.breakdowns).toBe(false);
+    expect(last24h.meta.approximations.map((a) => a.field)).toContain('breakdowns');
+
+    const past = await stats({ site_id: site, from: label(TODAY - 9 * DAY), to: label(TODAY - 8 * DAY) });
+    expect(past.meta.current_bucket_filling).toBe(false);
+    expect(past.meta.filling_bucket).toBeNull();
+    expect(past.meta.approximations.map((a) => a.field)).toContain('totals.visitors');
+  });
+
+  it('folds values past the per-day cap into (other), and keeps the counts', async () => {
+    const site = 'capped.test';
+    const saved = CAPS.page;
+    CAPS.page = 3;
+    try {
+      await traffic(site, 6, TODAY - 4 * DAY + HOUR, 6);
+    } finally {
+      CAPS.page = saved;
+    }
+    const data = await stats({ site_id: site, from: label(TODAY - 4 * DAY), to: label(TODAY - 4 * DAY) });
+    expect(data.breakdowns.pages).toEqual([
+      { value: '/p0', pageviews: 1, visitors: 1 },
+      { value: '/p1', pageviews: 1, visitors: 1 },
+      { value: '/p2', pageviews: 1, visitors: 1 },
+      { value: '(other)', pageviews: 3, visitors: 3 },
+    ]);
+    expect(data.meta.other_folded).toBe(true);
+    expect(data.totals.pageviews).toBe(6);
+  });
+
+  it(`returns the top ${TOP_ROWS} rows of a breakdown, sorted, with the rest folded into (other)`, async () => {
+    const site = 'many.test';
+    const at = TODAY - 5 * DAY + HOUR;
+    const session = newSessionId();
+    const views = Array.from({ length: TOP_ROWS + 5 }, (_, i) => wireEvent({ session, at: at + i * 1000, site, url: `https://many.test/page-${String(i).padStart(3, '0')}` }));
+    // Two extra views make page-104 the most viewed.
+    views.push(wireEvent({ session, at: at + 200_000, site, url: 'https://many.test/page-104' }), wireEvent({ session, at: at + 201_000, site, url: 'https://many.test/page-104' }));
+    for (let i = 0; i < views.length; i += 50) await backfill(views.slice(i, i + 50));
+    const { breakdowns } = await stats({ site_id: site, from: label(at), to: label(at) });
+    expect(breakdowns.pages).toHaveLength(TOP_ROWS + 1);
+    expect(breakdowns.pages[0]).toEqual({ value: '/page-104', pageviews: 3, visitors: 1 });
+    expect(breakdowns.pages[1]!.value).toBe('/page-000');
+    expect(breakdowns.pages[TOP_ROWS]).toEqual({ value: '(other)', pageviews: 5, visitors: 5 });
+    expect(breakdowns.pages.reduce((sum, r) => sum + r.pageviews, 0)).toBe(TOP_ROWS + 7);
+  });
+});
+
+describe('GET /api/sites', () => {
+  it('lists the sites that have data with their page views of the last 24 hours, busiest first', async () => {
+    await ingestOk({ events: [wireEvent({ session: newSessionId(), at: Date.now(), site: 'busy.test' }), wireEvent({ session: newSessionId(), at: Date.now(), site: 'busy.test' })] });
+    await ingestOk({ events: [wireEvent({ session: newSessionId(), at: Date.now(), site: 'quiet.test' })] });
+    const { sites: list } = await sites();
+    const byId = Object.fromEntries(list.map((s) => [s.site_id, s.pageviews_24h]));
+    expect(byId['busy.test']).toBe(2);
+    expect(byId['quiet.test']).toBe(1);
+    // Sites with only older data are listed too, with nothing in the last 24 hours.
+    expect(byId['compare.test']).toBe(0);
+    expect(list.map((s) => s.pageviews_24h)).toEqual([...list.map((s) => s.pageviews_24h)].sort((a, b) => b - a));
+  });
+});
