@@ -3,10 +3,14 @@
  * taken of the real dashboard on a local stack that holds two weeks of `npm run demo`
  * traffic (backfilled through POST /api/events) plus a few visitors active right now.
  * Desktop (1280 px) and phone (375 px), each in the light and the dark theme.
+ *
+ * Seeding takes a few minutes; with LIVEINSIGHT_DATA_DIR set, the store is kept there and
+ * a second run that finds data skips the demo (handy while adjusting the styles).
  */
 import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import type { SiteSummary, SitesResponse } from '@liveinsight/collector/api-types';
 import { startLocalStack } from '@liveinsight/collector/local';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../../../test/support/browser.js';
@@ -64,21 +68,32 @@ async function shoot(browser: Browser, baseUrl: string, site: string, shot: Shot
   console.log(`wrote docs/screenshots/${shot.file}`);
 }
 
+async function sites(baseUrl: string): Promise<SiteSummary[]> {
+  const response = await fetch(`${baseUrl}/api/sites`, { headers: { 'X-API-Key': API_KEY } });
+  const body = (await response.json()) as SitesResponse;
+  if (body.status !== 'success') throw new Error(`GET /api/sites: ${body.message}`);
+  return body.data.sites;
+}
+
 async function main(): Promise<void> {
   process.env.LIVEINSIGHT_API_KEY = API_KEY;
   await mkdir(OUT_DIR, { recursive: true });
-  const stack = await startLocalStack({ port: 0 });
+  const dataDir = process.env.LIVEINSIGHT_DATA_DIR || undefined;
+  const stack = await startLocalStack({ port: 0, dataDir });
   let browser: Browser | undefined;
   try {
-    await run('npm', ['run', 'demo', '--silent', '-w', '@liveinsight/examples', '--', '--days', '14', '--sessions', '250'], {
-      LIVEINSIGHT_API_URL: stack.url,
-      LIVEINSIGHT_API_KEY: API_KEY,
-    });
-    const response = await fetch(`${stack.url}/api/sites`, { headers: { 'X-API-Key': API_KEY } });
-    const { data } = (await response.json()) as { data: { sites: { site_id: string }[] } };
-    const site = data.sites[0]?.site_id;
+    if (!(await sites(stack.url)).length) {
+      await run('npm', ['run', 'demo', '--silent', '-w', '@liveinsight/examples', '--', '--days', '14', '--sessions', '250'], {
+        LIVEINSIGHT_API_URL: stack.url,
+        LIVEINSIGHT_API_KEY: API_KEY,
+      });
+    }
+    // The busiest site makes the fullest picture.
+    const site = (await sites(stack.url)).sort((a, b) => b.pageviews_24h - a.pageviews_24h)[0]?.site_id;
     if (!site) throw new Error('the demo left no site with data');
-    await postSessions({ baseUrl: stack.url, site }, liveSessions(Date.now(), 5));
+    // Fresh session ids per run: a kept store already holds the previous run's.
+    const stamp = Date.now();
+    await postSessions({ baseUrl: stack.url, site }, liveSessions(stamp, 5).map((s) => ({ ...s, id: `${s.id}-${stamp}` })));
     browser = await launchChromium();
     for (const shot of SHOTS) await shoot(browser, stack.url, site, shot);
   } finally {

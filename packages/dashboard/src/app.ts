@@ -216,6 +216,7 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
       return;
     }
     show('dashboard');
+    renderToolbar();
     el.periodLabel.textContent = describeWindow(data);
     renderTotals(el.metrics, data);
     chart.render(data);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createBreakdownsPanel, eventsTable } from '../src/panels/breakdowns.js';
+import { createBreakdownsPanel, eventsTable, groupedProps } from '../src/panels/breakdowns.js';
 import { renderFilterChip } from '../src/panels/filters.js';
 import { healthTable, renderHealth } from '../src/panels/health.js';
 import { realtimeTables, renderRealtime } from '../src/panels/realtime.js';
@@ -184,5 +184,18 @@ describe('install snippet', () => {
 
   it('keeps quotes in a site id from breaking the tag', () => {
     expect(installSnippet('a"><script>', 'https://s.example', '')).toContain('data-site="a&quot;>&lt;script>"');
+  });
+});
+
+describe('event props', () => {
+  it('keeps the values of one key together, keys by their biggest value', () => {
+    const props = [
+      { key: 'quantity', value: '1', count: 89 },
+      { key: 'price', value: '14', count: 47 },
+      { key: 'product', value: 'espresso', count: 47 },
+      { key: 'price', value: '12', count: 43 },
+      { key: 'quantity', value: '2', count: 34 },
+    ];
+    expect(groupedProps(props).map((p) => `${p.key}=${p.value}`)).toEqual(['quantity=1', 'quantity=2', 'price=14', 'price=12', 'product=espresso']);
   });
 });

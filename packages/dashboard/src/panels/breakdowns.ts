@@ -149,6 +149,18 @@ function rowsTable(tab: Tab, rows: BreakdownRow[], expanded: boolean, data: Stat
   );
 }
 
+/** Prop rows shown under each event; the CSV has them all. */
+const PROP_ROWS = 6;
+
+/** Props of one key stay together (keys in order of their biggest value), each key's values by count. */
+export function groupedProps(props: EventRow['props']): EventRow['props'] {
+  const keyRank = new Map<string, number>();
+  for (const prop of props) keyRank.set(prop.key, Math.max(keyRank.get(prop.key) ?? 0, prop.count));
+  return [...props].sort(
+    (a, b) => keyRank.get(b.key)! - keyRank.get(a.key)! || a.key.localeCompare(b.key) || b.count - a.count,
+  );
+}
+
 function eventsList(events: EventRow[], activeFilter: Filter | null, options: BreakdownsOptions) {
   const max = Math.max(1, ...events.map((e) => e.count));
   return h(
@@ -185,14 +197,19 @@ function eventsList(events: EventRow[], activeFilter: Filter | null, options: Br
           ),
           h('td', { class: 'num', data: { column: 'count', value: event.count } }, formatCount(event.count)),
         ),
-        ...event.props.slice(0, 6).map((prop) =>
-          h(
-            'tr',
-            { class: 'prop-row' },
-            h('td', { class: 'label-cell' }, h('span', { class: 'prop-key' }, prop.key), h('span', { class: 'prop-value' }, prop.value)),
-            h('td', { class: 'num', data: { column: 'count', value: prop.count } }, formatCount(prop.count)),
+        ...groupedProps(event.props)
+          .slice(0, PROP_ROWS)
+          .map((prop) =>
+            h(
+              'tr',
+              { class: 'prop-row' },
+              h('td', { class: 'label-cell' }, h('span', { class: 'prop-key' }, prop.key), h('span', { class: 'prop-value' }, prop.value)),
+              h('td', { class: 'num', data: { column: 'count', value: prop.count } }, formatCount(prop.count)),
+            ),
           ),
-        ),
+        event.props.length > PROP_ROWS
+          ? h('tr', { class: 'prop-row' }, h('td', { class: 'label-cell muted' }, `+${event.props.length - PROP_ROWS} more in the CSV`), h('td'))
+          : null,
       );
     }),
   );

@@ -10,6 +10,8 @@ const SMALL_HEIGHT = 200;
 interface Palette {
   visitors: string;
   visitorsFill: string;
+  visitorsFillEnd: string;
+  filling: string;
   pageviews: string;
   axis: string;
   grid: string;
@@ -22,7 +24,10 @@ function palette(element: Element): Palette {
   const read = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
   return {
     visitors: read('--accent', '#5b5bd6'),
-    visitorsFill: read('--accent-fill', 'rgba(91,91,214,0.16)'),
+    visitorsFill: read('--accent-fill', 'rgba(91,91,214,0.3)'),
+    // The same hue at zero alpha: fading to `transparent` (black at zero alpha) would grey the middle.
+    visitorsFillEnd: read('--accent-fill-end', 'rgba(91,91,214,0)'),
+    filling: read('--filling', 'rgba(0,0,0,0.04)'),
     pageviews: read('--accent-2', '#14b8a6'),
     axis: read('--text-muted', '#6b7280'),
     grid: read('--grid', 'rgba(0,0,0,0.06)'),
@@ -30,13 +35,36 @@ function palette(element: Element): Palette {
   };
 }
 
-/** A vertical gradient under the visitors line, from its fill colour to transparent. */
-function gradientFill(color: string) {
+/** A vertical gradient under the visitors line, fading out towards the axis. */
+function gradientFill(from: string, to: string) {
   return (u: uPlot) => {
     const gradient = u.ctx.createLinearGradient(0, u.bbox.top, 0, u.bbox.top + u.bbox.height);
-    gradient.addColorStop(0, color);
-    gradient.addColorStop(1, 'transparent');
+    gradient.addColorStop(0, from);
+    gradient.addColorStop(1, to);
     return gradient;
+  };
+}
+
+/**
+ * Shades the stretch of the chart that leads into the bucket still receiving events, so a
+ * dip at the right edge reads as "not over yet" rather than as a drop in traffic.
+ */
+function fillingBand(data: StatsData, color: string, label: string, font: string) {
+  return (u: uPlot) => {
+    const last = data.timeseries.length - 1;
+    if (!data.meta.current_bucket_filling || last < 1 || data.timeseries[last]!.t !== data.meta.filling_bucket) return;
+    const ratio = devicePixelRatio || 1;
+    const x0 = u.valToPos(u.data[0][last - 1]!, 'x', true);
+    const x1 = u.valToPos(u.data[0][last]!, 'x', true);
+    u.ctx.save();
+    u.ctx.fillStyle = color;
+    u.ctx.fillRect(x0, u.bbox.top, x1 - x0 + 4 * ratio, u.bbox.height);
+    u.ctx.fillStyle = label;
+    u.ctx.font = font.replace(/^(\d+)px/, (_m, size: string) => `${Math.round(Number(size) * ratio)}px`);
+    u.ctx.textAlign = 'right';
+    u.ctx.textBaseline = 'top';
+    u.ctx.fillText('so far', x1 - 4 * ratio, u.bbox.top + 4 * ratio);
+    u.ctx.restore();
   };
 }
 
@@ -88,7 +116,7 @@ export function createChartPanel(container: HTMLElement, legend: HTMLElement, no
     const options: uPlot.Options = {
       width: width(),
       height: height(),
-      padding: [12, 12, 0, 4],
+      padding: [12, 20, 0, 4],
       legend: { show: false },
       cursor: { drag: { x: false, y: false }, points: { size: 8, width: 2 } },
       // Day buckets start at 00:00 UTC: shown in local time they would slip a day west of Greenwich.
@@ -104,6 +132,8 @@ export function createChartPanel(container: HTMLElement, legend: HTMLElement, no
           grid: { show: false },
           ticks: { show: false },
           gap: 8,
+          // Day buckets get ticks on whole days only, never at noon between two points.
+          incrs: day ? [DAY_S, 2 * DAY_S, 7 * DAY_S, 14 * DAY_S, 28 * DAY_S, 91 * DAY_S] : undefined,
           values: (_u, splits, _axis, _space, increment) => splits.map((ts) => axisLabel(ts, increment, day)),
         },
         {
@@ -122,7 +152,7 @@ export function createChartPanel(container: HTMLElement, legend: HTMLElement, no
           label: 'Visitors',
           stroke: colors.visitors,
           width: 2.5,
-          fill: gradientFill(colors.visitorsFill),
+          fill: gradientFill(colors.visitorsFill, colors.visitorsFillEnd),
           points: { show: sparse, size: 8 },
           paths: uPlot.paths.spline?.(),
         },
@@ -134,7 +164,7 @@ export function createChartPanel(container: HTMLElement, legend: HTMLElement, no
           paths: uPlot.paths.spline?.(),
         },
       ],
-      hooks: { setCursor: [showTooltip] },
+      hooks: { setCursor: [showTooltip], drawClear: [fillingBand(data, colors.filling, colors.axis, colors.font)] },
     };
     plot = new uPlot(options, toAligned(data), container);
     plot.over.append(tooltip);
