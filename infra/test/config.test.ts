@@ -1,0 +1,59 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, readConfig, type ContextKey } from '../lib/config.js';
+
+const read = (context: Partial<Record<ContextKey, unknown>>, env: NodeJS.ProcessEnv = {}) =>
+  readConfig((key) => context[key], env);
+
+describe('context', () => {
+  it('defaults to stage dev in us-east-1 with everything a trial needs and nothing it must clean up', () => {
+    expect(read({})).toEqual({
+      stage: 'dev',
+      region: 'us-east-1',
+      deletionProtection: false,
+      logRetention: RetentionDays.ONE_MONTH,
+      throttle: { rateLimit: 500, burstLimit: 1000 },
+      readThrottle: { rateLimit: 20, burstLimit: 40 },
+      apiKeyRevision: 1,
+    });
+  });
+
+  it('takes the region the CLI resolved when the context names none', () => {
+    expect(read({}, { CDK_DEFAULT_REGION: 'eu-west-1' }).region).toBe('eu-west-1');
+    expect(read({ region: 'eu-central-1' }, { CDK_DEFAULT_REGION: 'eu-west-1' }).region).toBe('eu-central-1');
+  });
+
+  it('accepts -c strings and cdk.json values alike', () => {
+    const fromCli = read({ deletionProtection: 'true', logRetentionDays: '90', throttleRate: '50', apiKeyRevision: '2' });
+    const fromJson = read({ deletionProtection: true, logRetentionDays: 90, throttleRate: 50, apiKeyRevision: 2 });
+    expect(fromCli).toEqual(fromJson);
+    expect(fromCli).toMatchObject({
+      deletionProtection: true,
+      logRetention: RetentionDays.THREE_MONTHS,
+      throttle: { rateLimit: 50, burstLimit: 1000 },
+      apiKeyRevision: 2,
+    });
+  });
+
+  it('passes the alarm destinations through', () => {
+    expect(read({ stage: 'prod', alarmEmail: 'ops@example.com' })).toMatchObject({ stage: 'prod', alarmEmail: 'ops@example.com' });
+    expect(read({ alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops' }).alarmTopicArn).toBe(
+      'arn:aws:sns:eu-west-1:123456789012:ops',
+    );
+  });
+
+  it.each([
+    [{ stage: 'dev stage' }, 'stage'],
+    [{ region: 'Europe' }, 'region'],
+    [{ deletionProtection: 'yes' }, 'deletionProtection'],
+    [{ logRetentionDays: '45' }, 'logRetentionDays'],
+    [{ throttleBurst: '-1' }, 'throttleBurst'],
+    [{ readThrottleRate: 'fast' }, 'readThrottleRate'],
+    [{ apiKeyRevision: '1.5' }, 'apiKeyRevision'],
+    [{ alarmEmail: 'ops' }, 'alarmEmail'],
+    [{ alarmTopicArn: 'ops-topic' }, 'alarmTopicArn'],
+  ] as const)('refuses %j, naming the key', (context, key) => {
+    expect(() => read(context)).toThrow(ConfigError);
+    expect(() => read(context)).toThrow(`context "${key}"`);
+  });
+});
