@@ -394,19 +394,21 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
     const period = button.dataset.period as Period;
     if (period === 'custom') {
       el.customRange.hidden = !el.customRange.hidden;
-      if (!el.customRange.hidden && stats) prefillCustomRange(stats);
+      if (!el.customRange.hidden) prefillCustomRange(stats);
       return;
     }
     if ((PERIODS as readonly string[]).includes(period)) navigate({ period });
   });
 
-  function prefillCustomRange(data: StatsData): void {
+  /** Starts the date inputs on the window on screen, or on the last seven UTC days. */
+  function prefillCustomRange(data: StatsData | undefined): void {
     const from = el.customRange.elements.namedItem('from') as HTMLInputElement;
     const to = el.customRange.elements.namedItem('to') as HTMLInputElement;
+    const today = new Date().toISOString().slice(0, 10);
     // The window's `to` is exclusive: the last day shown is the one before it.
-    from.value ||= data.from.slice(0, 10);
-    to.value ||= new Date(Date.parse(data.to) - 1).toISOString().slice(0, 10);
-    from.max = to.max = new Date().toISOString().slice(0, 10);
+    from.value ||= data?.from.slice(0, 10) || new Date(Date.now() - 6 * 86_400_000).toISOString().slice(0, 10);
+    to.value ||= data ? new Date(Date.parse(data.to) - 1).toISOString().slice(0, 10) : today;
+    from.max = to.max = today;
   }
 
   el.customRange.addEventListener('submit', (event) => {

@@ -204,6 +204,39 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium against the local stack
     await context.close();
   });
 
+  it('switches period, bucket size and custom range, each time showing the API\'s numbers for that window', async () => {
+    const context = await signedIn();
+    const page = await context.newPage();
+    const trouble = watch(page, stack.url);
+    await openDashboard(page, `site=${SITE}&period=7d`);
+
+    await page.click('#periods [data-period="30d"]');
+    const month = await api<StatsData>('stats', { site_id: SITE, period: '30d' });
+    await expect.poll(() => new URL(page.url()).hash).toBe(`#site=${SITE}&period=30d`);
+    await expect.poll(async () => (await metric(page, 'sessions')).value).toBe(month.totals.sessions);
+    expect(month.totals.sessions).toBeGreaterThan((await api<StatsData>('stats', { site_id: SITE, period: '7d' })).totals.sessions);
+
+    const hourly = page.waitForResponse((r) => r.url().includes('/api/stats') && r.url().includes('interval=hour'));
+    await page.click('#intervals [data-interval="hour"]');
+    const answer = (await (await hourly).json()) as { data: StatsData };
+    expect(answer.data.interval).toBe('hour');
+    await expect.poll(() => page.locator('#intervals [data-interval="hour"]').getAttribute('aria-pressed')).toBe('true');
+
+    // Two UTC days that hold seeded sessions; `to` is the last day shown, inclusive.
+    const day = (offset: number) => new Date(Date.now() - offset * 86_400_000).toISOString().slice(0, 10);
+    await page.click('#periods [data-period="custom"]');
+    await page.fill('#custom-range input[name="from"]', day(3));
+    await page.fill('#custom-range input[name="to"]', day(2));
+    await page.click('#custom-range button[type="submit"]');
+    const custom = await api<StatsData>('stats', { site_id: SITE, from: day(3), to: day(2) });
+    await expect.poll(async () => (await metric(page, 'pageviews')).value).toBe(custom.totals.pageviews);
+    expect(custom.totals.pageviews).toBeGreaterThan(0);
+    expect(new URL(page.url()).hash).toContain(`from=${day(3)}&to=${day(2)}`);
+    expect(await page.locator('#period-label').textContent()).not.toMatch(/Last/);
+    expect(trouble.problems).toEqual([]);
+    await context.close();
+  });
+
   it('shows a hostile page URL as text and runs nothing', async () => {
     const context = await signedIn();
     const page = await context.newPage();

@@ -118,7 +118,7 @@ export function createChartPanel(container: HTMLElement, legend: HTMLElement, no
       height: height(),
       padding: [12, 20, 0, 4],
       legend: { show: false },
-      cursor: { drag: { x: false, y: false }, points: { size: 8, width: 2 } },
+      cursor: { y: false, drag: { x: false, y: false }, points: { size: 8, width: 2 } },
       // Day buckets start at 00:00 UTC: shown in local time they would slip a day west of Greenwich.
       tzDate: day ? (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC') : (ts) => new Date(ts * 1e3),
       scales: {
@@ -132,6 +132,7 @@ export function createChartPanel(container: HTMLElement, legend: HTMLElement, no
           grid: { show: false },
           ticks: { show: false },
           gap: 8,
+          space: 64,
           // Day buckets get ticks on whole days only, never at noon between two points.
           incrs: day ? [DAY_S, 2 * DAY_S, 7 * DAY_S, 14 * DAY_S, 28 * DAY_S, 91 * DAY_S] : undefined,
           values: (_u, splits, _axis, _space, increment) => splits.map((ts) => axisLabel(ts, increment, day)),
@@ -198,7 +199,7 @@ function axisLabel(ts: number, increment: number, utc: boolean): string {
   const timeZone = utc ? 'UTC' : undefined;
   const midnight = utc ? date.getUTCHours() === 0 && date.getUTCMinutes() === 0 : date.getHours() === 0 && date.getMinutes() === 0;
   if (increment >= DAY_S || midnight) return date.toLocaleDateString(undefined, { month: 'short', day: 'numeric', timeZone });
-  return date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', timeZone });
+  return date.toLocaleTimeString(undefined, { hour: 'numeric', timeZone });
 }
 
 function toAligned(data: StatsData): uPlot.AlignedData {
