@@ -5,6 +5,7 @@
 import { isbot } from 'isbot';
 import UAParser from 'ua-parser-js';
 import { DAY_MS, MINUTE_MS } from '../lib/time.js';
+import { UNKNOWN } from './labels.js';
 
 export const PAST_WINDOW_MS = DAY_MS;
 export const FUTURE_WINDOW_MS = 5 * MINUTE_MS;
@@ -29,7 +30,8 @@ export function fileTime(timestamp: number | undefined, sentAt: number | undefin
   return { ok: true, time: Math.min(corrected, receivedAt) };
 }
 
-export const UNKNOWN = '(unknown)';
+export { UNKNOWN };
+/** No referrer (stored empty; shown as "(direct)"). */
 export const DIRECT = '';
 
 export interface PageInfo {

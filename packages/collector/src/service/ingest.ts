@@ -21,7 +21,7 @@ import { fnv1a, shortHash } from '../lib/hash.js';
 import { DAY_MS } from '../lib/time.js';
 import { onStoreReset } from '../store/client.js';
 import { putRawEvents, type RawEventItem } from '../store/events-store.js';
-import { dayPk, FAMILY, totalKey, visitorPk } from '../store/keys.js';
+import { visitorPk } from '../store/keys.js';
 import { claimPending, commitSession, savePending, type SessionItem } from '../store/sessions-store.js';
 import { applyIncrements, claimVisitorMarker, registerSite, sortKeyOf, type Increment } from '../store/stats-store.js';
 import { clientAddress, clientInfo, countryCode, fileTime, pageInfo, referrerHost } from './enrich.js';
@@ -34,7 +34,8 @@ import {
   type CountedEvent,
   type VisitorDay,
 } from './session-math.js';
-import { assertSomeValid, parseEventsBody, REASON, type ReasonCode, type RejectedEvent, type ValidEvent } from './validate.js';
+import { healthIncrements, recordHealthQuietly } from './health.js';
+import { assertSomeValid, parseEventsBody, REASON, type RejectedEvent, type ValidEvent } from './validate.js';
 import { visitorDayTtl, visitorHash } from './visitors.js';
 
 export interface RequestContext {
@@ -135,6 +136,10 @@ export async function ingestEvents(
     work.push({ group: groups[i]!, result, increments: [], pending: [] });
   });
   if (commitFailed && !(commitFailed instanceof StorageUnavailableError)) throw commitFailed;
+  if (commitFailed) {
+    const cause = (commitFailed as { cause?: unknown }).cause;
+    console.error(JSON.stringify({ level: 'error', msg: 'session commits failed', error: String(commitFailed), cause: String(cause ?? '') }));
+  }
 
   await Promise.all(work.map((w) => countSession(w, ctx, commitContext)));
   const health = healthIncrements(ctx.receivedAt, {
@@ -362,50 +367,5 @@ async function applyCollapsed(work: SessionWork[], health: Increment[]): Promise
     }
   }
   return failed.size;
-}
-
-// ------------------------------------------------------------------ ingestion health
-
-const HEALTH = {
-  accepted: 'h_acc',
-  duplicates: 'h_dup',
-  bots: 'h_bot',
-  rejected: 'h_rej',
-} as const;
-
-export const HEALTH_REASON_PREFIX = 'hr_';
-
-/** Per site and receive day: accepted, duplicates, bots, rejected (and by reason), on the day's total item. */
-function healthIncrements(
-  receivedAt: number,
-  counts: { accepted?: readonly { siteId: string }[]; duplicates?: readonly { siteId: string }[]; bots?: readonly { siteId: string }[]; rejected?: readonly RejectedEvent[] },
-): Increment[] {
-  const bySite = new Map<string, Record<string, number>>();
-  const bump = (siteId: string, metric: string) => {
-    let add = bySite.get(siteId);
-    if (!add) bySite.set(siteId, (add = {}));
-    add[metric] = (add[metric] ?? 0) + 1;
-  };
-  for (const e of counts.accepted ?? []) bump(e.siteId, HEALTH.accepted);
-  for (const e of counts.duplicates ?? []) bump(e.siteId, HEALTH.duplicates);
-  for (const e of counts.bots ?? []) bump(e.siteId, HEALTH.bots);
-  for (const r of counts.rejected ?? []) {
-    // An event without a readable site_id is counted for no site: there is no one to show it to.
-    if (!r.siteId) continue;
-    bump(r.siteId, HEALTH.rejected);
-    bump(r.siteId, `${HEALTH_REASON_PREFIX}${r.code satisfies ReasonCode}`);
-  }
-  return [...bySite].map(([siteId, add]) => ({ pk: dayPk(siteId, receivedAt), family: FAMILY.total, parts: [totalKey(siteId)], add }));
-}
-
-export const HEALTH_METRIC = HEALTH;
-
-async function recordHealthQuietly(increments: Increment[]): Promise<void> {
-  if (!increments.length) return;
-  try {
-    await applyIncrements(increments);
-  } catch (error) {
-    console.error(JSON.stringify({ level: 'warn', msg: 'ingestion health not recorded', error: String(error) }));
-  }
 }
 

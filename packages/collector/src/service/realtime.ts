@@ -3,7 +3,7 @@ import { floorTo, HOUR_MS, iso, MINUTE_MS, minuteOfHour } from '../lib/time.js';
 import { hourPk, totalKeys } from '../store/keys.js';
 import { queryActiveSessions } from '../store/sessions-store.js';
 import { getItems } from '../store/stats-store.js';
-import { UNKNOWN } from './enrich.js';
+import { DIRECT, UNKNOWN } from './labels.js';
 import type { RealtimeQuery } from './validate.js';
 
 const PER_MINUTE_WINDOW = 30;
@@ -25,7 +25,7 @@ export async function getRealtime(query: RealtimeQuery, now: number): Promise<Re
   for (const session of sessions) {
     const page = session.exit_page ?? UNKNOWN;
     pages.set(page, (pages.get(page) ?? 0) + 1);
-    const source = session.src || '(direct)';
+    const source = session.src || DIRECT;
     referrers.set(source, (referrers.get(source) ?? 0) + 1);
   }
   const perMinute = Array.from({ length: PER_MINUTE_WINDOW }, (_, i) => {

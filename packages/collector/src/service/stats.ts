@@ -18,7 +18,8 @@ import type {
 import { bucketStarts, DAY_MS, dayLabel, floorTo, HOUR_MS, iso } from '../lib/time.js';
 import { dayPk, FAMILY, hourPk, METRIC, OTHER, parseSortKey, sortKey, totalKeys } from '../store/keys.js';
 import { getItems, queryPartitions, type StatsItem } from '../store/stats-store.js';
-import { HEALTH_METRIC, HEALTH_REASON_PREFIX } from './ingest.js';
+import { HEALTH_METRIC, HEALTH_REASON_PREFIX } from './health.js';
+import { DIRECT } from './labels.js';
 import { MAX_HOURLY_DAYS, resolveStatsWindow, type StatsQuery } from './validate.js';
 
 /** Rows per breakdown; the rest are folded into (other). */
@@ -81,7 +82,7 @@ function filteredCounts(item: StatsItem, filter: Filter): Counts | undefined {
       // Sessions that entered on the page; its bounces are theirs.
       return family === FAMILY.page && parts[0] === v ? { ...c, se: num(item, METRIC.entries), du: 0, ev: 0 } : undefined;
     case 'referrer':
-      return family === FAMILY.source && (parts[0] || DIRECT_LABEL) === v ? c : undefined;
+      return family === FAMILY.source && (parts[0] || DIRECT) === v ? c : undefined;
     case 'utm_source':
       return family === FAMILY.source && parts[1] === v ? c : undefined;
     case 'utm_medium':
@@ -120,7 +121,6 @@ function filterPrefix(filter: Filter): string {
   }
 }
 
-const DIRECT_LABEL = '(direct)';
 
 function sumItems(items: readonly StatsItem[], filter: Filter | null): Counts {
   const sum = zero();
@@ -353,7 +353,7 @@ function buildBreakdowns(items: readonly StatsItem[]): { breakdowns: Breakdowns;
       }
       case FAMILY.source: {
         const [ref = '', us = '', um = '', uc = ''] = parts;
-        tally(maps.referrers, ref || DIRECT_LABEL, pv, vi);
+        tally(maps.referrers, ref || DIRECT, pv, vi);
         if (us) tally(maps.utm_source, us, pv, vi);
         if (um) tally(maps.utm_medium, um, pv, vi);
         if (uc) tally(maps.utm_campaign, uc, pv, vi);

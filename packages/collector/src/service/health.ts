@@ -1,0 +1,53 @@
+/**
+ * Ingestion health: per site and receive day, how many events were accepted, were
+ * duplicates, came from bots, or were rejected (and why). Kept as extra counters on the
+ * day's `total` item, which the request writes anyway.
+ */
+import { dayPk, FAMILY, totalKey } from '../store/keys.js';
+import { applyIncrements, type Increment } from '../store/stats-store.js';
+import type { ReasonCode, RejectedEvent } from './validate.js';
+
+
+const HEALTH = {
+  accepted: 'h_acc',
+  duplicates: 'h_dup',
+  bots: 'h_bot',
+  rejected: 'h_rej',
+} as const;
+
+export const HEALTH_REASON_PREFIX = 'hr_';
+
+/** Per site and receive day: accepted, duplicates, bots, rejected (and by reason), on the day's total item. */
+export function healthIncrements(
+  receivedAt: number,
+  counts: { accepted?: readonly { siteId: string }[]; duplicates?: readonly { siteId: string }[]; bots?: readonly { siteId: string }[]; rejected?: readonly RejectedEvent[] },
+): Increment[] {
+  const bySite = new Map<string, Record<string, number>>();
+  const bump = (siteId: string, metric: string) => {
+    let add = bySite.get(siteId);
+    if (!add) bySite.set(siteId, (add = {}));
+    add[metric] = (add[metric] ?? 0) + 1;
+  };
+  for (const e of counts.accepted ?? []) bump(e.siteId, HEALTH.accepted);
+  for (const e of counts.duplicates ?? []) bump(e.siteId, HEALTH.duplicates);
+  for (const e of counts.bots ?? []) bump(e.siteId, HEALTH.bots);
+  for (const r of counts.rejected ?? []) {
+    // An event without a readable site_id is counted for no site: there is no one to show it to.
+    if (!r.siteId) continue;
+    bump(r.siteId, HEALTH.rejected);
+    bump(r.siteId, `${HEALTH_REASON_PREFIX}${r.code satisfies ReasonCode}`);
+  }
+  return [...bySite].map(([siteId, add]) => ({ pk: dayPk(siteId, receivedAt), family: FAMILY.total, parts: [totalKey(siteId)], add }));
+}
+
+export const HEALTH_METRIC = HEALTH;
+
+export async function recordHealthQuietly(increments: Increment[]): Promise<void> {
+  if (!increments.length) return;
+  try {
+    await applyIncrements(increments);
+  } catch (error) {
+    console.error(JSON.stringify({ level: 'warn', msg: 'ingestion health not recorded', error: String(error) }));
+  }
+}
+
