@@ -172,11 +172,12 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
     startTimers();
   }
 
-  async function loadStats(): Promise<void> {
+  /** `quiet` is the periodic refresh: the panels stay as they are until the answer is in. */
+  async function loadStats(quiet = false): Promise<void> {
     const site = state.site;
     if (!site) return;
     const request = ++statsRequest;
-    el.dashboard.setAttribute('aria-busy', 'true');
+    if (!quiet) el.dashboard.setAttribute('aria-busy', 'true');
     renderToolbar();
     try {
       const data = await api.stats(statsQuery({ ...state, site }, { include: 'health' }));
@@ -346,7 +347,7 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
     timers.push(window.setInterval(() => void loadRealtime(), REALTIME_REFRESH_MS));
     timers.push(
       window.setInterval(() => {
-        if (stats && Date.parse(stats.to) >= Date.now() - STATS_REFRESH_MS) void loadStats();
+        if (stats && Date.parse(stats.to) >= Date.now() - STATS_REFRESH_MS) void loadStats(true);
       }, STATS_REFRESH_MS),
     );
   }
