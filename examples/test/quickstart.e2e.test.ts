@@ -28,12 +28,23 @@ function npm(args: string[], env: Record<string, string>): Run {
   return { child, output: () => output, exited };
 }
 
+/** True while any process of the group (npm, the shell, the server) is still running. */
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('quick start: npm start, then npm run demo', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'liveinsight-quickstart-'));
   let server: Run | undefined;
 
   afterAll(async () => {
-    if (server?.child.exitCode === null && server.child.pid) {
+    // Only if the test stopped before shutting the server down itself.
+    if (server?.child.pid && groupAlive(server.child.pid)) {
       process.kill(-server.child.pid, 'SIGTERM');
       await server.exited;
     }
@@ -73,8 +84,11 @@ describe('quick start: npm start, then npm run demo', () => {
     const sites = JSON.parse((await get('/api/sites')).text).data.sites.map((s: { site_id: string }) => s.site_id);
     expect(sites.sort()).toEqual(['blog.example', 'saas.example', 'shop.example']);
 
+    // Ctrl+C in a terminal signals the whole foreground group: npm and the server under it.
     process.kill(-server.child.pid!, 'SIGINT');
-    expect(await server.exited).toBe(0);
+    await server.exited;
     expect(server.output()).toContain('SIGINT: closing');
+    await expect.poll(() => groupAlive(server!.child.pid!), { timeout: 10_000 }).toBe(false);
+    expect(server.output()).not.toMatch(/Error|EADDRINUSE|unhandled/i);
   });
 });

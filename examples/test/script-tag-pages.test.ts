@@ -43,7 +43,7 @@ describe('script-tag example pages', () => {
 
   it.each(pages)('%s links only to files that exist', (page) => {
     const links = [...source(page).matchAll(/(?:href|src)="([^"#]+)"/g)].map((m) => m[1]!);
-    for (const link of links.filter((l) => !/^(https?:)?\/\//.test(l) && !l.startsWith('/'))) {
+    for (const link of links.filter((l) => !/^((https?:)?\/\/|data:|\/)/.test(l))) {
       const target = link === './' ? 'index.html' : link;
       expect(existsSync(SITE + target), `${page} → ${link}`).toBe(true);
     }

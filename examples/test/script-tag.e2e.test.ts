@@ -21,21 +21,19 @@ describe.skipIf(skipBrowserTests)('script-tag example walked in Chromium', () =>
     await stack?.close();
   });
 
-  /** A page that records its errors and every answer of the collector. */
-  async function openPage(): Promise<{ page: Page; errors: string[]; collectorStatuses: number[] }> {
+  /** A page that records its errors. (Its events leave by beacon as each page closes, which Playwright does not report.) */
+  async function openPage(): Promise<{ page: Page; errors: string[] }> {
     const page = await browser.newPage();
     const errors: string[] = [];
-    const collectorStatuses: number[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
-    page.on('response', (response) => response.url().endsWith('/api/events') && collectorStatuses.push(response.status()));
     // The outbound link leaves the machine; tests have no network, so a stand-in answers.
     await page.route(`${MDN}*`, (route) => route.fulfill({ contentType: 'text/html', body: '<title>MDN stand-in</title>' }));
-    return { page, errors, collectorStatuses };
+    return { page, errors };
   }
 
   it('counts exactly what a visitor did on the site, and the dashboard shows it', async () => {
-    const { page, errors, collectorStatuses } = await openPage();
+    const { page, errors } = await openPage();
     const base = `${stack.url}/examples/script-tag/`;
 
     await page.goto(base); // page view 1
@@ -56,19 +54,25 @@ describe.skipIf(skipBrowserTests)('script-tag example walked in Chromium', () =>
     await Promise.all([page.waitForURL(MDN), page.click('#outbound')]); // outbound {url}; leaving flushes the queue
 
     const expectedEvents = { newsletter_signup: 1, plan_selected: 1, '404': 1, docs_version: 1, download: 1, outbound: 1 };
-    const stats = () => getStats(stack.url, { site_id: SITE, period: '24h' });
-    await expect.poll(async () => (await stats()).totals.events, { timeout: 15_000 }).toBe(6);
-
-    const data = await stats();
-    expect(data.totals).toEqual({ pageviews: 3, visitors: 1, sessions: 1, bounce_rate: 0, avg_duration_s: expect.any(Number), events: 6 });
+    const expected = {
+      totals: { pageviews: 3, visitors: 1, sessions: 1, bounce_rate: 0, avg_duration_s: expect.any(Number), events: 6 },
+      pages: { '/examples/script-tag/': 1, '/examples/script-tag/pricing.html': 1, '/examples/script-tag/docs.html': 1 },
+      entryPages: { '/examples/script-tag/': 1 },
+      events: expectedEvents,
+    };
+    // The last beacon may still be being counted (each rollup item is its own write): wait for all of it.
+    let data = await getStats(stack.url, { site_id: SITE, period: '24h' });
+    const summary = async () => {
+      data = await getStats(stack.url, { site_id: SITE, period: '24h' });
+      return {
+        totals: data.totals,
+        pages: countsOf(data.breakdowns.pages, (r) => r.pageviews),
+        entryPages: countsOf(data.breakdowns.entry_pages, (r) => r.pageviews),
+        events: countsOf(data.breakdowns.events, (r) => r.count),
+      };
+    };
+    await expect.poll(summary, { timeout: 15_000 }).toEqual(expected);
     expect(data.totals.avg_duration_s).toBeGreaterThan(0);
-    expect(countsOf(data.breakdowns.pages, (r) => r.pageviews)).toEqual({
-      '/examples/script-tag/': 1,
-      '/examples/script-tag/pricing.html': 1,
-      '/examples/script-tag/docs.html': 1,
-    });
-    expect(countsOf(data.breakdowns.entry_pages, (r) => r.pageviews)).toEqual({ '/examples/script-tag/': 1 });
-    expect(countsOf(data.breakdowns.events, (r) => r.count)).toEqual(expectedEvents);
     const props = (name: string) =>
       data.breakdowns.events.find((e) => e.value === name)!.props.map(({ key, value, count }) => ({ key, value, count }));
     expect(props('newsletter_signup')).toEqual([{ key: 'position', value: 'home', count: 1 }]);
@@ -77,8 +81,6 @@ describe.skipIf(skipBrowserTests)('script-tag example walked in Chromium', () =>
     expect(props('download')).toEqual([{ key: 'url', value: `${base}files/northwind-quickstart.pdf`, count: 1 }]);
     expect(props('outbound')).toEqual([{ key: 'url', value: MDN, count: 1 }]);
 
-    expect(collectorStatuses.length).toBeGreaterThan(0);
-    expect(collectorStatuses.every((status) => status === 200)).toBe(true);
     expect(errors).toEqual([]);
 
     // The dashboard, opened on this site, shows the same numbers.

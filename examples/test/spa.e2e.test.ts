@@ -46,6 +46,7 @@ describe.skipIf(skipBrowserTests)('SPA example walked in Chromium', () => {
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+    page.on('response', (response) => response.status() >= 400 && errors.push(`${response.status()} ${response.url()}`));
     const wire = watchCollector(page);
     const base = `${stack.url}/examples/spa`;
     const go = async (text: string, url: string) => {
@@ -71,8 +72,8 @@ describe.skipIf(skipBrowserTests)('SPA example walked in Chromium', () => {
     await go('Debug', `${base}/debug`); // page view
     await expect.poll(() => page.locator('#debug-pending tr').count()).toBeGreaterThan(0);
     await page.click('#flush');
-    await expect.poll(() => page.textContent('#debug-pending')).toBe('Nothing waiting.');
-    await expect.poll(() => page.locator('#debug-sent .outcome').first().textContent()).toBe('200');
+    await expect.poll(() => page.textContent('#debug-pending'), { timeout: 10_000 }).toBe('Nothing waiting.');
+    await expect.poll(() => page.locator('#debug-sent .outcome').first().textContent(), { timeout: 10_000 }).toBe('200');
     await go('Privacy', `${base}/privacy`); // page view
     await drained();
 
@@ -117,20 +118,30 @@ describe.skipIf(skipBrowserTests)('SPA example walked in Chromium', () => {
     ]);
     expect(wire.bodies.join('\n')).not.toContain('ada@example.com');
     expect(wire.bodies.join('\n')).not.toContain('ada%40example.com');
-    const stats = () => getStats(stack.url, { site_id: SITE, period: '24h' });
-    await expect.poll(async () => (await stats()).totals.pageviews, { timeout: 15_000 }).toBe(9);
-    const data = await stats();
-    expect(data.totals).toEqual({ pageviews: 9, visitors: 1, sessions: 1, bounce_rate: 0, avg_duration_s: expect.any(Number), events: 2 });
-    expect(countsOf(data.breakdowns.pages, (r) => r.pageviews)).toEqual(expectedPages);
-    expect(countsOf(data.breakdowns.events, (r) => r.count)).toEqual({ add_to_cart: 1, signup: 1 });
+    // Each rollup item is its own write: wait until the last request is counted in full.
+    let data = await getStats(stack.url, { site_id: SITE, period: '24h' });
+    const summary = async () => {
+      data = await getStats(stack.url, { site_id: SITE, period: '24h' });
+      return {
+        totals: data.totals,
+        pages: countsOf(data.breakdowns.pages, (r) => r.pageviews),
+        events: countsOf(data.breakdowns.events, (r) => r.count),
+      };
+    };
+    await expect.poll(summary, { timeout: 15_000 }).toEqual({
+      totals: { pageviews: 9, visitors: 1, sessions: 1, bounce_rate: 0, avg_duration_s: expect.any(Number), events: 2 },
+      pages: expectedPages,
+      events: { add_to_cart: 1, signup: 1 },
+    });
     const props = (name: string) =>
-      data.breakdowns.events.find((e) => e.value === name)!.props.map(({ key, value, count }) => ({ key, value, count }));
-    expect(props('add_to_cart')).toEqual(
-      expect.arrayContaining([
-        { key: 'product', value: 'kettle', count: 1 },
-        { key: 'price', value: '39', count: 1 },
-      ]),
-    );
+      data.breakdowns.events
+        .find((e) => e.value === name)!
+        .props.map(({ key, value, count }) => ({ key, value, count }))
+        .sort((a, b) => a.key.localeCompare(b.key));
+    expect(props('add_to_cart')).toEqual([
+      { key: 'price', value: '39', count: 1 },
+      { key: 'product', value: 'kettle', count: 1 },
+    ]);
     expect(props('signup')).toEqual([{ key: 'plan', value: 'pro', count: 1 }]);
 
     expect(errors).toEqual([]);
