@@ -22,6 +22,12 @@ export interface LocalStackOptions {
   host?: string;
   /** On-disk data folder; omit for an in-memory store (tests). */
   dataDir?: string;
+  /**
+   * A DynamoDB endpoint to use instead of starting the embedded dynalite (the bench runs
+   * dynalite in its own process so that store and server each get a core). Tables are
+   * created there if missing; closing the stack leaves that store running.
+   */
+  storeEndpoint?: string;
   /** Folders served as static files; default to this repository's build outputs. */
   dashboardDir?: string;
   sdkDir?: string;
@@ -39,7 +45,9 @@ export interface LocalStack {
  * tracker's CDN build and the example sites, on an embedded dynalite.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const store = await startDynalite(options.dataDir);
+  const store: EmbeddedStore = options.storeEndpoint
+    ? { endpoint: options.storeEndpoint, close: async () => {} }
+    : await startDynalite(options.dataDir);
   let server: Server | undefined;
   try {
     process.env.DYNAMODB_ENDPOINT = store.endpoint;

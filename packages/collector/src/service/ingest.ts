@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventsData } from '../api-types.js';
 import { BadRequestError, StorageUnavailableError } from '../errors.js';
-import { settleLimit } from '../lib/concurrency.js';
+import { mapLimit, settleLimit } from '../lib/concurrency.js';
 import { fnv1a, shortHash } from '../lib/hash.js';
 import { DAY_MS } from '../lib/time.js';
 import { onStoreReset } from '../store/client.js';
@@ -32,6 +32,8 @@ import {
   visitorIncrements,
   type CommitContext,
   type CountedEvent,
+  type Sender,
+  type SessionDims,
   type VisitorDay,
 } from './session-math.js';
 import { healthIncrements, recordHealthQuietly } from './health.js';
@@ -64,32 +66,70 @@ export async function ingest(body: string, ctx: RequestContext): Promise<EventsD
   return ingestEvents(parsed.events, ctx, { sentAt: parsed.sentAt, rejected: parsed.rejected });
 }
 
-/**
- * Counts already validated events. POST /api/events calls it with ≤ 50 events; the bench
- * seeds with much larger batches through this same function.
- */
+/** The browser behind a request, as the collector sees it. */
+export interface SenderHeaders {
+  userAgent: string;
+  forwardedFor?: string | undefined;
+  sourceIp?: string | undefined;
+  country?: string | undefined;
+}
+
+export function senderOf(headers: SenderHeaders): Sender & { bot: boolean } {
+  const client = clientInfo(headers.userAgent);
+  return {
+    userAgent: headers.userAgent,
+    address: clientAddress(headers.forwardedFor, headers.sourceIp),
+    br: client.browser,
+    os: client.os,
+    dev: client.device,
+    cc: countryCode(headers.country),
+    bot: client.bot,
+  };
+}
+
+/** Counts the validated events of one request (≤ 50 events, one sender). */
 export async function ingestEvents(
   events: readonly ValidEvent[],
   ctx: RequestContext,
   options: { sentAt?: number | undefined; rejected?: RejectedEvent[] } = {},
 ): Promise<EventsData> {
-  const rejected = [...(options.rejected ?? [])];
-  const client = clientInfo(ctx.userAgent);
-  if (client.bot) {
-    // Answered like any request, so that a bot learns nothing; only ingestion health sees it.
-    await recordHealthQuietly(healthIncrements(ctx.receivedAt, { bots: events, rejected }));
+  const sender = senderOf(ctx);
+  return ingestBatch(
+    events.map((event) => ({ event, sender })),
+    { receivedAt: ctx.receivedAt, trusted: ctx.trusted, sentAt: options.sentAt },
+    options.rejected,
+  );
+}
+
+export interface BatchEntry {
+  event: ValidEvent;
+  sender: Sender & { bot: boolean };
+}
+
+/**
+ * Counts validated events, each with its own sender. A request is one batch; an import
+ * (and the bench's seeding) passes thousands of events of many browsers at once, and the
+ * rollups then collapse across all of them. Same rules, same writes, same order.
+ */
+export async function ingestBatch(
+  entries: readonly BatchEntry[],
+  ctx: { receivedAt: number; trusted: boolean; sentAt?: number | undefined },
+  alreadyRejected: readonly RejectedEvent[] = [],
+): Promise<EventsData> {
+  const rejected = [...alreadyRejected];
+  // Bots are answered like anyone, so that they learn nothing; only ingestion health sees them.
+  const bots = entries.filter((e) => e.sender.bot).map((e) => e.event);
+  const humans = entries.filter((e) => !e.sender.bot);
+  if (!humans.length) {
+    await recordHealthQuietly(healthIncrements(ctx.receivedAt, { bots, rejected }));
     return { accepted: 0, duplicates: 0, rejected: publicRejections(rejected) };
   }
-  const commitContext: CommitContext = {
-    receivedAt: ctx.receivedAt,
-    trusted: ctx.trusted,
-    request: { br: client.browser, os: client.os, dev: client.device, cc: countryCode(ctx.country) },
-  };
+  const commitContext: CommitContext = { receivedAt: ctx.receivedAt, trusted: ctx.trusted };
 
   const counted: CountedEvent[] = [];
   const raw: RawEventItem[] = [];
-  for (const event of events) {
-    const filed = fileTime(event.timestamp, options.sentAt, ctx.receivedAt, ctx.trusted);
+  for (const { event, sender } of humans) {
+    const filed = fileTime(event.timestamp, ctx.sentAt, ctx.receivedAt, ctx.trusted);
     if (!filed.ok) {
       rejected.push({ index: event.index, code: 'too_old', reason: REASON.too_old, siteId: event.siteId });
       continue;
@@ -107,11 +147,12 @@ export async function ingestEvents(
       page,
       referrerHost: referrerHost(event.referrer, page.host, event.siteId),
       props: event.props,
+      sender,
     });
-    if (filed.time + RAW_EVENT_TTL_MS > ctx.receivedAt) raw.push(rawItem(event, eventId, filed.time, ctx));
+    if (filed.time + RAW_EVENT_TTL_MS > ctx.receivedAt) raw.push(rawItem(event, eventId, filed.time, sender.userAgent, ctx.receivedAt));
   }
   if (!counted.length) {
-    await recordHealthQuietly(healthIncrements(ctx.receivedAt, { rejected }));
+    await recordHealthQuietly(healthIncrements(ctx.receivedAt, { bots, rejected }));
     throw new BadRequestError(`events[${rejected[0]!.index}]: ${rejected[0]!.reason}`);
   }
 
@@ -141,10 +182,11 @@ export async function ingestEvents(
     console.error(JSON.stringify({ level: 'error', msg: 'session commits failed', error: String(commitFailed), cause: String(cause ?? '') }));
   }
 
-  await Promise.all(work.map((w) => countSession(w, ctx, commitContext)));
+  await mapLimit(work, COMMIT_CONCURRENCY, (w) => countSession(w, ctx.receivedAt));
   const health = healthIncrements(ctx.receivedAt, {
     accepted: work.flatMap((w) => [...w.result.committed, ...w.result.skipped]),
     duplicates: work.flatMap((w) => w.result.duplicates),
+    bots,
     rejected,
   });
   const unapplied = await applyCollapsed(work, health);
@@ -171,8 +213,8 @@ function publicRejections(rejected: RejectedEvent[]): EventsData['rejected'] {
   return rejected.map(({ index, reason }) => ({ index, reason })).sort((a, b) => a.index - b.index);
 }
 
-function rawItem(event: ValidEvent, eventId: string, time: number, ctx: RequestContext): RawEventItem {
-  const clientMs = event.timestamp ?? ctx.receivedAt;
+function rawItem(event: ValidEvent, eventId: string, time: number, userAgent: string, receivedAt: number): RawEventItem {
+  const clientMs = event.timestamp ?? receivedAt;
   return {
     session_id: event.sessionId,
     timestamp: clientMs * 1000 + (fnv1a(eventId) % 1000),
@@ -181,9 +223,9 @@ function rawItem(event: ValidEvent, eventId: string, time: number, ctx: RequestC
     site_id: event.siteId,
     page_url: event.pageUrl,
     referrer: event.referrer,
-    user_agent: ctx.userAgent.slice(0, 512),
+    user_agent: userAgent.slice(0, 512),
     time,
-    received_at: ctx.receivedAt,
+    received_at: receivedAt,
     ...(event.props.length ? { props: Object.fromEntries(event.props) } : {}),
     screen: event.screen,
     language: event.language,
@@ -283,13 +325,13 @@ async function claimMarker(pk: string, ttl: number, now: number): Promise<boolea
   }
 }
 
-async function countSession(work: SessionWork, ctx: RequestContext, commitContext: CommitContext): Promise<void> {
+async function countSession(work: SessionWork, receivedAt: number): Promise<void> {
   const { group, result } = work;
   if (result.committed.length) {
-    const counted = contribution(result.committed, result.old, commitContext);
+    const counted = contribution(result.committed, result.old);
     work.increments.push(...counted.increments);
-    const address = clientAddress(ctx.forwardedFor, ctx.sourceIp);
-    await Promise.all(counted.visitorDays.map((visit) => countVisitor(work, visit, address, ctx, counted.dims)));
+    const sender = result.committed[0]!.sender;
+    await Promise.all(counted.visitorDays.map((visit) => countVisitor(work, visit, sender, receivedAt, counted.dims)));
   }
   for (const attribute of result.parked) {
     let payload: string | undefined;
@@ -301,26 +343,20 @@ async function countSession(work: SessionWork, ctx: RequestContext, commitContex
     }
     if (!payload) continue;
     for (const parked of JSON.parse(payload) as Parked[]) {
-      if ('m' in parked) await applyParkedVisitor(work, parked, ctx.receivedAt);
+      if ('m' in parked) await applyParkedVisitor(work, parked, receivedAt);
       else work.increments.push(...parked.i);
     }
   }
 }
 
-async function countVisitor(
-  work: SessionWork,
-  visit: VisitorDay,
-  address: string,
-  ctx: RequestContext,
-  dims: ReturnType<typeof contribution>['dims'],
-): Promise<void> {
+async function countVisitor(work: SessionWork, visit: VisitorDay, sender: Sender, receivedAt: number, dims: SessionDims): Promise<void> {
   const increments = visitorIncrements(work.group.siteId, work.group.sessionId, visit, dims);
   let marker: string | undefined;
-  const ttl = visitorDayTtl(visit.day, ctx.receivedAt);
+  const ttl = visitorDayTtl(visit.day, receivedAt);
   try {
-    const hash = await visitorHash(visit.day, work.group.siteId, address, ctx.userAgent, ctx.receivedAt);
+    const hash = await visitorHash(visit.day, work.group.siteId, sender.address, sender.userAgent, receivedAt);
     marker = visitorPk(work.group.siteId, visit.day, hash);
-    if (await claimMarker(marker, ttl, ctx.receivedAt)) work.increments.push(...increments);
+    if (await claimMarker(marker, ttl, receivedAt)) work.increments.push(...increments);
   } catch (error) {
     if (!(error instanceof StorageUnavailableError) || !marker) throw error;
     work.pending.push({ m: marker, ttl, i: increments });

@@ -35,6 +35,17 @@ export interface CountedEvent {
   page: PageInfo;
   referrerHost: string;
   props: [string, PropValue][];
+  /** Who sent it: the browser's User-Agent and address (for the visitor hash) and what they tell. */
+  sender: Sender;
+}
+
+export interface Sender {
+  userAgent: string;
+  address: string;
+  br: string;
+  os: string;
+  dev: string;
+  cc: string;
 }
 
 /** What a session is counted under, fixed by its first event. */
@@ -69,8 +80,6 @@ export function activeKey(siteId: string, sessionId: string): string {
 export interface CommitContext {
   receivedAt: number;
   trusted: boolean;
-  /** Browser, OS, device and country of the request. */
-  request: Pick<SessionDims, 'br' | 'os' | 'dev' | 'cc'>;
 }
 
 /** The session write for these events (sorted by time): the gate, first-sight fields, latest activity. */
@@ -95,7 +104,10 @@ export function planCommit(events: readonly CountedEvent[], latest: boolean, ctx
       us: first.page.utmSource,
       um: first.page.utmMedium,
       uc: first.page.utmCampaign,
-      ...ctx.request,
+      br: first.sender.br,
+      os: first.sender.os,
+      dev: first.sender.dev,
+      cc: first.sender.cc,
       entry_page: firstView?.page.path,
       entry_time: firstView?.time,
     },
@@ -118,16 +130,16 @@ export function planCommit(events: readonly CountedEvent[], latest: boolean, ctx
   };
 }
 
-export function dimsOf(old: SessionItem | undefined, first: CountedEvent, ctx: CommitContext): SessionDims {
+export function dimsOf(old: SessionItem | undefined, first: CountedEvent): SessionDims {
   return {
     src: old?.src ?? first.referrerHost,
     us: old?.us ?? first.page.utmSource,
     um: old?.um ?? first.page.utmMedium,
     uc: old?.uc ?? first.page.utmCampaign,
-    br: old?.br ?? ctx.request.br,
-    os: old?.os ?? ctx.request.os,
-    dev: old?.dev ?? ctx.request.dev,
-    cc: old?.cc ?? ctx.request.cc,
+    br: old?.br ?? first.sender.br,
+    os: old?.os ?? first.sender.os,
+    dev: old?.dev ?? first.sender.dev,
+    cc: old?.cc ?? first.sender.cc,
   };
 }
 
@@ -181,12 +193,12 @@ function addToTotals(set: IncrementSet, siteId: string, sessionId: string, time:
 }
 
 /** The increments of events just committed to a session that was `old` before. */
-export function contribution(events: readonly CountedEvent[], old: SessionItem | undefined, ctx: CommitContext): Contribution {
+export function contribution(events: readonly CountedEvent[], old: SessionItem | undefined): Contribution {
   const sorted = [...events].sort(byTime);
   const first = sorted[0]!;
   const { siteId, sessionId } = first;
   const set = new IncrementSet();
-  const dims = dimsOf(old, first, ctx);
+  const dims = dimsOf(old, first);
   const views = sorted.filter((e) => e.kind === 'pageview');
   const customs = sorted.filter((e) => e.kind === 'custom');
   const start = old?.start_time ?? first.time;
