@@ -49,6 +49,8 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
   let timer: ReturnType<typeof setTimeout> | 0 = 0;
   let session: Session = parse<Session>(storage('sessionStorage', KEYS.session)) || [];
   let lastUrl: string | 0 = 0;
+  // Remembered here too, for browsers where the localStorage flag cannot be written.
+  let optedOut: boolean | undefined;
   let visibleSince = 0;
   let depth = 0;
   let stopped =
@@ -76,7 +78,8 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
   // none), else exponential backoff with full jitter, so that pages which failed
   // together do not retry together.
   const retry = (retryAfter?: unknown) => {
-    timer = setTimeout(
+    // (Unless the page handed the batch to localStorage meanwhile.)
+    if (inFlight) timer = setTimeout(
       send,
       +retryAfter! * 1e3 || Math.random() * Math.min(LIMITS.retryMaxMs, LIMITS.retryBaseMs * 2 ** attempt++),
     );
@@ -105,7 +108,7 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
   });
 
   const enqueue = (type: string, props?: Props, url = cleanUrl(loc, hashRouting)) => {
-    if (stopped || local(KEYS.optOut)) return;
+    if (stopped || optedOut || local(KEYS.optOut)) return;
     const now = Date.now();
     // NaN (no or corrupt session) compares false: a new session.
     if (!(now - session[2]! < LIMITS.sessionIdleMs && now - session[1]! < LIMITS.sessionMaxMs)) {
@@ -151,13 +154,17 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
   /** The page is going away or out of sight: everything unsent leaves now. */
   const leave = () => {
     if (__EXTRAS__) reportEngagement(false);
-    const events = attempt ? [...(inFlight as TrackerEvent[]), ...queue] : queue;
-    queue = [];
     if (attempt) {
-      // The collector is failing: a beacon would be lost too. Keep them for the next page load.
-      local(KEYS.queue, stringify([...stored(), ...events].slice(-LIMITS.storedEvents)));
+      // The collector is failing: a beacon would be lost too. Keep them for the next page
+      // load; should this page stay (a tab switch), it starts over without them. If
+      // storage is blocked, they stay here and the page retries them while it lives.
+      if (local(KEYS.queue, stringify([...stored(), ...(inFlight as TrackerEvent[]), ...queue].slice(-LIMITS.storedEvents)))) {
+        clearTimeout(timer);
+        timer = inFlight = attempt = 0;
+        queue = [];
+      }
     } else {
-      for (let batch; (batch = takeBatch(events))[0]; ) {
+      for (let batch; (batch = takeBatch(queue))[0]; ) {
         const text = body(batch);
         // A beacon outlives the page; without one (or refused), fetch keepalive may still
         // get out. (Date: any function serves to swallow the rejection.)
@@ -200,6 +207,7 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
   };
 
   const start = () => {
+    stopped = false;
     const replayed = stored();
     local(KEYS.queue, '');
     queue = [...replayed, ...queue];
@@ -231,8 +239,12 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
     replayed[0] && flush();
   };
 
-  // A prerendered page has not been seen yet: count it when (if) the user opens it.
-  if (!stopped) (doc as Document & { prerendering?: boolean }).prerendering ? listen(doc, 'prerenderingchange', start) : start();
+  // A prerendered page has not been seen yet: nothing is recorded until (if) the user opens it.
+  if (!stopped) {
+    (doc as Document & { prerendering?: boolean }).prerendering
+      ? ((stopped = true), listen(doc, 'prerenderingchange', start))
+      : start();
+  }
 
   const tracker: Tracker<E> = Object.assign(
     (command: keyof TrackerMethods, ...args: unknown[]) =>
@@ -242,11 +254,15 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
       pageview,
       flush,
       optOut: safe(() => {
+        optedOut = true;
         queue = [];
         local(KEYS.optOut, '1');
         local(KEYS.queue, '');
       }),
-      optIn: () => local(KEYS.optOut, ''),
+      optIn: safe(() => {
+        optedOut = false;
+        local(KEYS.optOut, '');
+      }),
       // The script tag has no use for destroy(); tests and SPAs using the npm package do.
       ...(!__CDN__ && {
         destroy: safe(() => {

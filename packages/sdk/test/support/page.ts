@@ -45,5 +45,6 @@ export function resetPage(): void {
   Object.defineProperty(document, 'hidden', { value: false, configurable: true });
   Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
   Object.defineProperty(document, 'referrer', { value: '', configurable: true });
+  document.head.innerHTML = '';
   document.body.innerHTML = '';
 }
