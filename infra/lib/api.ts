@@ -96,7 +96,9 @@ export class LiveInsightApi extends Construct {
         stageName: props.stage,
         throttlingRateLimit: props.throttle.rateLimit,
         throttlingBurstLimit: props.throttle.burstLimit,
-        metricsEnabled: true,
+        // Per-method metrics are billed as custom metrics (about $6-18 a month here);
+        // the free per-stage metrics are what the alarms watch.
+        metricsEnabled: false,
         loggingLevel: MethodLoggingLevel.ERROR,
         // Request bodies carry page URLs and props: they stay out of the logs.
         dataTraceEnabled: false,

@@ -102,7 +102,7 @@ describe('API', () => {
           HttpMethod: '*',
           ThrottlingRateLimit: 500,
           ThrottlingBurstLimit: 1000,
-          MetricsEnabled: true,
+          MetricsEnabled: false,
           DataTraceEnabled: false,
         }),
       ],
