@@ -25,7 +25,9 @@ import { acknowledge, acknowledgeCurrentFindings } from './nag.js';
  * The headers the collector needs from the visitor's request. CloudFront sends none by
  * default and replaces User-Agent with its own; X-Forwarded-For carries the visitor's
  * address as its first hop (API Gateway's sourceIp would be CloudFront's), and
- * CloudFront-Viewer-Country is the country the collector records.
+ * CloudFront-Viewer-Country is the country the collector records. A client can put its
+ * own X-Forwarded-For in front, so CloudFront-Viewer-Address (ip:port, set by CloudFront
+ * alone) goes along for a collector that prefers an address nobody can forge.
  */
 export const API_FORWARDED_HEADERS = [
   'X-API-Key',
@@ -33,6 +35,7 @@ export const API_FORWARDED_HEADERS = [
   'User-Agent',
   'X-Forwarded-For',
   'CloudFront-Viewer-Country',
+  'CloudFront-Viewer-Address',
 ] as const;
 
 /** The tracker files the stack serves; the build must have produced them. */

@@ -130,7 +130,14 @@ describe('bucket and CDN', () => {
     const config = resources[policyId]!.Properties.OriginRequestPolicyConfig;
     expect(config.HeadersConfig).toEqual({ HeaderBehavior: 'whitelist', Headers: [...API_FORWARDED_HEADERS] });
     expect([...API_FORWARDED_HEADERS].sort()).toEqual(
-      ['CloudFront-Viewer-Country', 'Content-Type', 'User-Agent', 'X-API-Key', 'X-Forwarded-For'].sort(),
+      [
+        'CloudFront-Viewer-Address',
+        'CloudFront-Viewer-Country',
+        'Content-Type',
+        'User-Agent',
+        'X-API-Key',
+        'X-Forwarded-For',
+      ].sort(),
     );
     expect(config.QueryStringsConfig).toEqual({ QueryStringBehavior: 'all' });
     expect(config.CookiesConfig).toEqual({ CookieBehavior: 'none' });
