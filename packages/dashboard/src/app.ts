@@ -4,6 +4,7 @@ import { byId, fill, h } from './dom.js';
 import { csvFileName, downloadCsv, toCsv, toCsvSections, type Table } from './format/csv.js';
 import { formatCount } from './format/format.js';
 import { allBreakdownTables, createBreakdownsPanel } from './panels/breakdowns.js';
+import { breakdownsNarrowed, sectionCaveats } from './panels/caveats.js';
 import { createChartPanel, timeseriesTable } from './panels/chart.js';
 import { renderFilterChip } from './panels/filters.js';
 import { healthTable, renderHealth } from './panels/health.js';
@@ -220,10 +221,23 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
     renderToolbar();
     el.periodLabel.textContent = describeWindow(data);
     renderTotals(el.metrics, data);
+    byId('totals-note').textContent = sectionCaveats(data, 'totals').map((reason) => `≈ ${reason}`).join(' ');
+    renderBreakdownsNote(data);
     chart.render(data);
     breakdowns.render(data);
     renderHealth(el.healthBody, data.health);
     renderFootnote(data);
+  }
+
+  function renderBreakdownsNote(data: StatsData): void {
+    const note = byId('breakdowns-note');
+    const lines = sectionCaveats(data, 'breakdowns');
+    // Filtered totals beside unfiltered tables would mislead without a word.
+    if (data.filter && !breakdownsNarrowed(data)) {
+      lines.unshift('The tables below cover all traffic of the period: the filter narrows the overview and the chart only.');
+    }
+    note.textContent = lines.join(' ');
+    note.hidden = lines.length === 0;
   }
 
   function renderRealtimePanel(data: RealtimeData): void {

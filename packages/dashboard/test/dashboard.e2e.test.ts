@@ -175,7 +175,7 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium against the local stack
     await context.close();
   }, 30_000);
 
-  it('applies a clicked row as a removable filter chip that narrows every panel', async () => {
+  it('applies a clicked row as a removable filter chip that narrows the overview and the chart', async () => {
     const context = await signedIn();
     const page = await context.newPage();
     const trouble = watch(page, stack.url);
@@ -193,13 +193,23 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium against the local stack
     expect(filtered.totals.pageviews).toBeLessThan(unfiltered.totals.pageviews);
     await expect.poll(async () => (await metric(page, 'pageviews')).value, { timeout: 10_000 }).toBe(filtered.totals.pageviews);
     expect((await metric(page, 'visitors')).value).toBe(filtered.totals.visitors);
-    const chartPoints = await page.evaluate(() => document.querySelectorAll('#chart canvas').length);
-    expect(chartPoints).toBeGreaterThan(0);
     expect(await page.locator('[data-card="pages"] tr.active').getAttribute('data-value')).toBe('/pricing');
+
+    // The chart draws the filtered series: its CSV is what it plots.
+    expect(await page.locator('#chart canvas').count()).toBeGreaterThan(0);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-export="timeseries"]')]);
+    const rows = (await (await download.createReadStream()).toArray()).join('').replace(/^\ufeff/, '').trim().split('\r\n').slice(1);
+    expect(rows).toEqual(filtered.timeseries.map((p) => [p.t, p.visitors, p.pageviews, p.sessions, p.events].join(',')));
+    expect(filtered.timeseries.map((p) => p.pageviews)).not.toEqual(unfiltered.timeseries.map((p) => p.pageviews));
+
+    // Tables the API did not narrow say so.
+    const narrowed = filtered.breakdowns.pages.every((row) => row.value === '/pricing');
+    expect(await page.locator('#breakdowns-note').isVisible()).toBe(!narrowed);
 
     await chip.locator('.chip-remove').click();
     await expect.poll(async () => (await metric(page, 'pageviews')).value, { timeout: 10_000 }).toBe(unfiltered.totals.pageviews);
     expect(await page.locator('#filters .chip').count()).toBe(0);
+    expect(await page.locator('#breakdowns-note').isVisible()).toBe(false);
     expect(trouble.problems).toEqual([]);
     await context.close();
   });

@@ -54,9 +54,10 @@ describe('formatDuration', () => {
 });
 
 describe('viewsPerSession', () => {
-  it('divides with two decimals and treats no sessions as zero', () => {
+  it('divides with two decimals; without sessions there is no ratio', () => {
     expect(viewsPerSession(12_873, 5_120)).toBe(2.51);
-    expect(viewsPerSession(3, 0)).toBe(0);
+    expect(viewsPerSession(0, 0)).toBe(0);
+    expect(viewsPerSession(3, 0)).toBeNaN();
   });
 });
 

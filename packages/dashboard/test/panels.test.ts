@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createBreakdownsPanel, eventsTable, groupedProps } from '../src/panels/breakdowns.js';
+import { allCaveats, breakdownsNarrowed, sectionCaveats } from '../src/panels/caveats.js';
 import { renderFilterChip } from '../src/panels/filters.js';
 import { healthTable, renderHealth } from '../src/panels/health.js';
 import { realtimeTables, renderRealtime } from '../src/panels/realtime.js';
@@ -197,5 +198,24 @@ describe('event props', () => {
       { key: 'quantity', value: '2', count: 34 },
     ];
     expect(groupedProps(props).map((p) => `${p.key}=${p.value}`)).toEqual(['quantity=1', 'quantity=2', 'price=14', 'price=12', 'product=espresso']);
+  });
+});
+
+describe('caveats', () => {
+  it('tells filtered breakdowns from unfiltered ones by the filter\'s own table', () => {
+    const filter = { dimension: 'page' as const, value: '/' };
+    expect(breakdownsNarrowed(statsFixture())).toBe(true);
+    expect(breakdownsNarrowed(statsFixture({ filter }))).toBe(false);
+    const narrowed = statsFixture({ filter });
+    narrowed.breakdowns.pages = narrowed.breakdowns.pages.filter((row) => row.value === '/');
+    expect(breakdownsNarrowed(narrowed)).toBe(true);
+  });
+
+  it('separates section-wide reasons from field reasons', () => {
+    const data = statsFixture();
+    data.meta.approximations.push({ field: 'timeseries', reason: 'daily only' }, { field: 'timeseries.visitors', reason: 'first hour' });
+    expect(sectionCaveats(data, 'timeseries')).toEqual(['daily only']);
+    expect(allCaveats(data, 'timeseries')).toEqual(['daily only', 'first hour']);
+    expect(sectionCaveats(data, 'totals')).toEqual([]);
   });
 });

@@ -49,9 +49,12 @@ export function formatDuration(totalSeconds: number): string {
   return `${hours}h ${String(minutes % 60).padStart(2, '0')}m`;
 }
 
-/** Pageviews per session, two decimals at most; no sessions reads as 0. */
+/**
+ * Pageviews per session, two decimals at most. Pageviews without sessions (a filter
+ * the API cannot count sessions for) have no ratio: NaN, shown as a dash.
+ */
 export function viewsPerSession(pageviews: number, sessions: number): number {
-  if (!sessions) return 0;
+  if (!sessions) return pageviews ? Number.NaN : 0;
   return Math.round((pageviews / sessions) * 100) / 100;
 }
 

@@ -3,6 +3,7 @@ import uPlot from 'uplot';
 import type { Table } from '../format/csv.js';
 import { formatBucket, formatCount } from '../format/format.js';
 import { fill, h } from '../dom.js';
+import { allCaveats } from './caveats.js';
 
 const HEIGHT = 320;
 const SMALL_HEIGHT = 200;
@@ -233,6 +234,7 @@ function chartNote(data: StatsData): string {
     parts.push(`The last ${data.interval} is still filling: its numbers grow until it ends.`);
   }
   if (data.interval === 'day') parts.push('Days are UTC days.');
+  parts.push(...allCaveats(data, 'timeseries'));
   return parts.join(' ');
 }
 

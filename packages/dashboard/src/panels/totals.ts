@@ -118,7 +118,7 @@ export function renderTotals(container: HTMLElement, data: StatsData): void {
             data: { trend: change.trend },
             attrs: { title: `${metric.format(previous)} in the previous period` },
           },
-          change.text ? `${ARROWS[change.trend] ?? ''} ${change.magnitude}`.trim() : 'no change',
+          change.text ? `${ARROWS[change.trend] ?? ''} ${change.magnitude}`.trim() : Number.isFinite(current) ? 'no change' : '—',
         ),
       );
     }),
