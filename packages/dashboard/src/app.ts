@@ -84,6 +84,8 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
   let statsRequest = 0;
   let realtimeRequest = 0;
   let retry: () => void = () => void loadSites();
+  /** The sign-in form is up for a refused key; set until a new key is tried. */
+  let waitingForKey = false;
   const timers: number[] = [];
   const lifetime = new AbortController();
   const { signal } = lifetime;
@@ -115,6 +117,7 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
     el.toolbar.hidden = screen === 'signin';
     el.livePill.hidden = screen !== 'dashboard';
     el.signOut.hidden = !keys.get();
+    el.exportAll.hidden = screen !== 'dashboard';
     if (screen === 'signin') el.pickerWrap.hidden = true;
     document.body.dataset.screen = screen;
   }
@@ -130,6 +133,9 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
   }
 
   function askForKey(error: ApiError): void {
+    // Stats and realtime fail together when a key is revoked: the first one explains.
+    if (waitingForKey) return;
+    waitingForKey = true;
     stopTimers();
     const hadKey = Boolean(keys.get());
     keys.clear();
@@ -159,8 +165,9 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
     }
     if (signal.aborted) return;
     sites = answer;
-    if (!state.site && sites[0]) {
-      state = withChanges(state, { site: sites[0].site_id });
+    const busiest = [...sites].sort((a, b) => b.pageviews_24h - a.pageviews_24h)[0];
+    if (!state.site && busiest) {
+      state = withChanges(state, { site: busiest.site_id });
       history.replaceState(history.state, '', `#${serializeFragment(state)}`);
     }
     renderPicker();
@@ -442,6 +449,7 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
     if (!key) return;
     keys.set(key);
     el.signinKey.value = '';
+    waitingForKey = false;
     void loadSites();
   });
 
@@ -471,6 +479,7 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
     const { state: next, newKey } = takeFragment();
     if (newKey) {
       // A link with another key was pasted: start over with it.
+      waitingForKey = false;
       state = next;
       stats = undefined;
       void loadSites();
