@@ -7,7 +7,6 @@ import { LiveInsightAlarms } from './alarms.js';
 import { LiveInsightApi } from './api.js';
 import type { LiveInsightConfig } from './config.js';
 import { CollectorFunctions } from './functions.js';
-import { acknowledge } from './nag.js';
 import { ReadKey } from './read-key.js';
 import { StaticSite, TRACKER_FILE } from './site.js';
 import { LiveInsightTables } from './tables.js';

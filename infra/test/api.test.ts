@@ -223,3 +223,14 @@ describe('API', () => {
     });
   });
 });
+
+describe('API with -c stage=prod', () => {
+  it('deploys to that stage, names the API, plan and alarms after it', () => {
+    const { template, stack } = synthesize({ context: { stage: 'prod' } });
+    expect(stack.stackName).toBe('LiveInsight-prod');
+    template.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'prod' });
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { Name: 'liveinsight-prod' });
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', { UsagePlanName: 'liveinsight-prod-read' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'liveinsight-prod-api-5xx' });
+  });
+});

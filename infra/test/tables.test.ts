@@ -31,6 +31,16 @@ describe('tables', () => {
     });
   });
 
+  it('turns on TTL wherever the shared definition names an expiry attribute', () => {
+    for (const def of Object.values(TABLES)) {
+      if (!('ttlAttribute' in def)) continue;
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: keySchema(def.id),
+        TimeToLiveSpecification: { AttributeName: def.ttlAttribute, Enabled: true },
+      });
+    }
+  });
+
   it('indexes active sessions on the sharded, string-keyed ActivityIndex', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: keySchema('sessions'),
