@@ -169,7 +169,7 @@ export class StaticSite extends Construct {
     acknowledgeCurrentFindings(
       deploymentHandler,
       'AwsSolutions-IAM5',
-      'Granted by BucketDeployment: it reads the build assets from the CDK staging bucket (s3:GetObject*, s3:List*), writes and prunes objects in this bucket and invalidates this distribution; the wildcards are object keys within those two buckets.',
+      'Granted by BucketDeployment: it reads the build assets from the CDK staging bucket (s3:GetObject*, s3:List*) and writes and prunes objects in this bucket, wildcards over object keys of those two buckets; and it creates and polls CloudFront invalidations, actions for which it grants "*".',
     );
     acknowledgeCurrentFindings(
       deploymentHandler,
