@@ -6,7 +6,9 @@
  */
 import { parseArgs } from 'node:util';
 import { generateTraffic, summarize } from './generate.js';
+import { runLive } from './live.js';
 import { checkStack, DemoSetupError } from './preflight.js';
+import { SITES } from './sites.js';
 import { DemoConnectionError, DemoRequestError, sendTraffic, type SendProgress } from './send.js';
 
 const HELP = `Usage: npm run demo [-- options]
@@ -17,10 +19,11 @@ Sends generated traffic to a running LiveInsight stack (start it first with the 
 
 Options:
   --days N          days of history ending now (default 7)
-  --sessions N      sessions on an average weekday, all sites together (default 600)
+  --sessions N      sessions on an average weekday, all sites together (default 400)
   --seed TEXT       another seed gives other traffic (default "liveinsight")
   --concurrency N   sessions sent in parallel (default 8)
   --now TIME        pretend the run happens at TIME (ISO date or epoch ms, not in the future)
+  --live            after the history, keep sending visits as they happen, until Ctrl+C
   --dry-run         print what would be sent, send nothing
   --help
 
@@ -33,11 +36,12 @@ function parseOptions() {
   const { values } = parseArgs({
     options: {
       days: { type: 'string', default: '7' },
-      sessions: { type: 'string', default: '600' },
+      sessions: { type: 'string', default: '400' },
       seed: { type: 'string', default: 'liveinsight' },
       concurrency: { type: 'string', default: '8' },
       now: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
+      live: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -49,7 +53,9 @@ function parseOptions() {
   const realNow = Date.now();
   const now = values.now === undefined ? realNow : /^\d+$/.test(values.now) ? Number(values.now) : Date.parse(values.now);
   if (!Number.isFinite(now) || now > realNow) throw new DemoSetupError('--now must be a date that is not in the future');
+  if (values.live && values.now !== undefined) throw new DemoSetupError('--live plays traffic in real time: leave out --now');
   return {
+    live: values.live,
     help: values.help,
     dryRun: values['dry-run'],
     days: positive('days', values.days, 400),
@@ -84,6 +90,31 @@ function progressPrinter(startedAt: number): (p: SendProgress) => void {
       console.log(`  ${line}`);
     }
   };
+}
+
+async function playLive(options: ReturnType<typeof parseOptions>, since: number): Promise<void> {
+  console.log('\nLive: sending visits as they happen (Ctrl+C to stop)…');
+  const stop = new AbortController();
+  process.once('SIGINT', () => stop.abort());
+  const events = await runLive(
+    {
+      seed: options.seed,
+      sessionsPerDay: options.sessionsPerDay,
+      apiUrl: options.apiUrl,
+      apiKey: options.apiKey!,
+      since,
+      onSessionSent: (session) => {
+        for (const event of session.batches.flat()) {
+          if (event.event_type === 'engagement') continue;
+          const time = new Date(event.timestamp).toISOString().slice(11, 19);
+          const what = event.event_type === 'page_view' ? new URL(event.page_url).pathname : `${event.event_type} ${JSON.stringify(event.props ?? {})}`;
+          console.log(`  ${time}  ${session.siteId.padEnd(13)} ${(session.visitor.country?.code ?? '--').padEnd(3)} ${what}`);
+        }
+      },
+    },
+    stop.signal,
+  );
+  console.log(`\nStopped: ${number(events)} live events sent.`);
 }
 
 async function main(): Promise<void> {
@@ -128,9 +159,10 @@ async function main(): Promise<void> {
   for (const [reason, count] of result.rejectReasons) console.log(`    rejected ×${number(count)}: ${reason}`);
   if (result.retries) console.log(`  ${number(result.retries)} retries (the collector asked to slow down or a connection dropped).`);
   if (result.duplicates === result.events) console.log('  Nothing new: this traffic was already sent (the collector drops repeated event ids).');
-  const firstSite = [...summaries.keys()][0];
+  const firstSite = SITES[0]!.id;
   console.log(`\nOpen the dashboard: ${options.apiUrl}/#site=${firstSite}`);
   console.log('(it asks for the key the stack was started with; the site picker has the other sites)');
+  if (options.live) await playLive(options, traffic.to);
 }
 
 main().catch((error: unknown) => {
