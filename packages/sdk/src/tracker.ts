@@ -107,7 +107,7 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
     }
   });
 
-  const enqueue = (type: string, props?: Props, url = cleanUrl(loc, hashRouting)) => {
+  const enqueue = (type: string, url: string, props?: Props) => {
     if (stopped || optedOut || local(KEYS.optOut)) return;
     const now = Date.now();
     // NaN (no or corrupt session) compares false: a new session.
@@ -146,7 +146,7 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
   const reportEngagement = (visibleAgain: boolean) => {
     if (options.engagement && visibleSince && lastUrl) {
       measureScroll();
-      enqueue('engagement', { engaged_ms: Date.now() - visibleSince, scroll: depth }, lastUrl);
+      enqueue('engagement', lastUrl, { engaged_ms: Date.now() - visibleSince, scroll: depth });
     }
     visibleSince = visibleAgain && !doc.hidden ? Date.now() : 0;
   };
@@ -180,14 +180,14 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
         reportEngagement(true);
         depth = 0;
       }
-      enqueue(__EXTRAS__ && options.notFound && !lastUrl ? '404' : 'page_view', undefined, url);
+      enqueue(__EXTRAS__ && options.notFound && !lastUrl ? '404' : 'page_view', url);
       lastUrl = url;
     }
   });
 
   const track = safe((name: string, props?: Props) =>
     VALID_EVENT.test(stringify([name, props ?? {}]))
-      ? enqueue(name, props)
+      ? enqueue(name, cleanUrl(loc, hashRouting), props)
       : console.warn('liveinsight: invalid event', name, props),
   );
 
@@ -202,7 +202,7 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
     if (__EXTRAS__) {
       const link = target.closest('a[href]');
       const extra = link && linkEvent(link as HTMLAnchorElement, options.fileDownloads, options.outboundLinks);
-      extra && enqueue(extra[0], { url: extra[1] });
+      extra && enqueue(extra[0], cleanUrl(loc, hashRouting), { url: extra[1] });
     }
   };
 
