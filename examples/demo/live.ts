@@ -12,6 +12,14 @@ export interface LiveOptions {
   /** How often due events are sent. */
   tickMs?: number;
   onSessionSent?: (session: DemoSession) => void;
+  /** After each tick's sending, with the time it sent up to. */
+  onTick?: (now: number) => void;
+}
+
+export interface LiveResult {
+  events: number;
+  /** Stored by the collector as new (the rest were duplicates). */
+  accepted: number;
 }
 
 /**
@@ -20,9 +28,9 @@ export interface LiveOptions {
  * the dashboard's realtime panel shows visitors arriving, browsing and leaving. The
  * event ids are the ones a later backfill would send, so nothing is ever counted twice.
  */
-export async function runLive(options: LiveOptions, signal: AbortSignal): Promise<number> {
+export async function runLive(options: LiveOptions, signal: AbortSignal): Promise<LiveResult> {
   let sentUpTo = options.since;
-  let events = 0;
+  const total: LiveResult = { events: 0, accepted: 0 };
   while (!signal.aborted) {
     await sleep(options.tickMs ?? 2_000, undefined, { signal }).catch(() => {});
     if (signal.aborted) break;
@@ -41,9 +49,11 @@ export async function runLive(options: LiveOptions, signal: AbortSignal): Promis
         concurrency: 4,
         onProgress: (p) => options.onSessionSent?.(due[p.sessionsDone - 1]!),
       });
-      events += result.events;
+      total.events += result.events;
+      total.accepted += result.accepted;
     }
     sentUpTo = now;
+    options.onTick?.(now);
   }
-  return events;
+  return total;
 }

@@ -96,7 +96,7 @@ async function playLive(options: ReturnType<typeof parseOptions>, since: number)
   console.log('\nLive: sending visits as they happen (Ctrl+C to stop)…');
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
-  const events = await runLive(
+  const { events } = await runLive(
     {
       seed: options.seed,
       sessionsPerDay: options.sessionsPerDay,

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { startLocalStack, type LocalStack } from '@liveinsight/collector/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTraffic, summarize } from '../demo/generate.js';
+import { runLive } from '../demo/live.js';
 import { countsOf, getStats } from './support/stats.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -93,5 +94,32 @@ describe('npm run demo against the local stack', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toContain(`0 stored, ${wireEvents.toLocaleString('en-US')} already stored`);
     await check();
+  });
+
+  it('--live sends each event once its time has come, and only once', async () => {
+    process.env.LIVEINSIGHT_API_KEY = KEY;
+    const since = Date.now() - 3 * 3_600_000;
+    const tick = async () => {
+      const stop = new AbortController();
+      let sentUpTo = 0;
+      const result = await runLive(
+        { seed: 'live', sessionsPerDay: 400, apiUrl: stack.url, apiKey: KEY, since, tickMs: 10, onTick: (now) => ((sentUpTo = now), stop.abort()) },
+        stop.signal,
+      );
+      return { ...result, sentUpTo };
+    };
+    const dueBy = (now: number) =>
+      generateTraffic({ seed: 'live', days: 1, sessionsPerDay: 400, now })
+        .sessions.flatMap((s) => s.batches.flat())
+        .filter((e) => e.timestamp > since);
+    const first = await tick();
+    const due = dueBy(first.sentUpTo);
+    expect(due.length).toBeGreaterThan(0);
+    expect(first).toMatchObject({ events: due.length, accepted: due.length });
+    // A second player from the same point sends those events again (all duplicates),
+    // plus any whose time came in between.
+    const second = await tick();
+    const dueLater = dueBy(second.sentUpTo);
+    expect(second).toMatchObject({ events: dueLater.length, accepted: dueLater.length - due.length });
   });
 });
