@@ -199,3 +199,26 @@ describe('GET /api/stats reads rollups only', () => {
     }
   });
 });
+
+describe('ingestBatch (imports and the bench seed)', () => {
+  it('counts a session of 120 events in one batch exactly once, committing it in parts', async () => {
+    const { ingestBatch, senderOf } = await import('../src/service/ingest.js');
+    const { parseEventsBody } = await import('../src/service/validate.js');
+    const site = 'import.test';
+    const session = newSessionId();
+    const start = Math.floor(Date.now() / DAY) * DAY - 2 * DAY + 9 * HOUR;
+    const wire = Array.from({ length: 120 }, (_, i) =>
+      wireEvent({ session, at: start + i * 10_000, site, type: i % 3 === 2 ? 'engagement' : 'page_view', url: `https://import.test/p${i % 7}` }),
+    );
+    const sender = senderOf({ userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0', sourceIp: '198.51.100.9' });
+    const entries = [0, 50, 100].flatMap((i) => parseEventsBody(JSON.stringify({ events: wire.slice(i, i + 50) })).events).map((event) => ({ event, sender }));
+    expect(await ingestBatch(entries, { receivedAt: Date.now(), trusted: true })).toEqual({ accepted: 120, duplicates: 0, rejected: [] });
+    expect(await ingestBatch(entries, { receivedAt: Date.now(), trusted: true })).toEqual({ accepted: 0, duplicates: 120, rejected: [] });
+    const label = new Date(start).toISOString().slice(0, 10);
+    const data = await stats({ site_id: site, from: label, to: label });
+    expect(data.totals).toEqual({ pageviews: 80, visitors: 1, sessions: 1, bounce_rate: 0, avg_duration_s: 1190, events: 0 });
+    expect(data.breakdowns.browsers).toEqual([{ value: 'Firefox', pageviews: 80, visitors: 1 }]);
+    // The last page view is event 118 (event 119 is its engagement): /p${118 % 7}.
+    expect(data.breakdowns.exit_pages).toEqual([{ value: '/p6', pageviews: 1, visitors: 1 }]);
+  });
+});

@@ -172,6 +172,7 @@ export async function ingestBatch(
       return;
     }
     const result = outcome.value;
+    if (result.failure) commitFailed ??= result.failure;
     accepted += result.committed.length + result.skipped.length;
     duplicates += result.duplicates.length;
     work.push({ group: groups[i]!, result, increments: [], pending: [] });
@@ -260,13 +261,46 @@ interface CommitResult {
   old: SessionItem | undefined;
   /** Increments a failed request parked on this session (`pend_*` attributes seen). */
   parked: `pend_${string}`[];
+  /** Set when a later part of a long session's commit failed after earlier parts were committed. */
+  failure?: unknown;
 }
 
+/** Event ids per session commit: keeps the condition expression far below DynamoDB's 4 KB. */
+const MAX_EVENTS_PER_COMMIT = 50;
+
+/** Commits a session's events, in time order and at most 50 per write (an import may bring hundreds). */
 async function commitGroup(group: SessionGroup, ctx: CommitContext): Promise<CommitResult> {
+  const sorted = [...group.events].sort((a, b) => a.time - b.time || a.index - b.index);
+  const total: CommitResult = { committed: [], duplicates: [], skipped: [], old: undefined, parked: [] };
+  const parts: CommitResult[] = [];
+  for (let i = 0; i < sorted.length; i += MAX_EVENTS_PER_COMMIT) {
+    try {
+      parts.push(await commitEvents(group.sessionId, sorted.slice(i, i + MAX_EVENTS_PER_COMMIT), ctx));
+    } catch (error) {
+      // What earlier parts committed must still be counted; the rest comes with the retry.
+      if (!parts.some((p) => p.committed.length)) throw error;
+      total.failure = error;
+      break;
+    }
+  }
+  if (parts.length === 1 && !total.failure) return parts[0]!;
+  // Counted as one: the state before the first part, and what all parts committed.
+  const first = parts.find((p) => p.committed.length);
+  total.old = first?.old ?? parts[0]!.old;
+  total.parked = [...new Set(parts.flatMap((p) => p.parked))];
+  for (const part of parts) {
+    total.committed.push(...part.committed);
+    total.duplicates.push(...part.duplicates);
+    total.skipped.push(...part.skipped);
+  }
+  return total;
+}
+
+async function commitEvents(sessionId: string, events: CountedEvent[], ctx: CommitContext): Promise<CommitResult> {
   const duplicates: CountedEvent[] = [];
   // The same event twice in one request counts once.
   const byHash = new Map<string, CountedEvent>();
-  for (const event of group.events) {
+  for (const event of events) {
     if (byHash.has(event.idHash)) duplicates.push(event);
     else byHash.set(event.idHash, event);
   }
@@ -288,7 +322,7 @@ async function commitGroup(group: SessionGroup, ctx: CommitContext): Promise<Com
     // A later activity is stored already: this commit must not move the session back in time.
     latest = !(current?.last_activity !== undefined && current.last_activity > commit.lastActivity);
   }
-  if (pending.length) throw new StorageUnavailableError(`Session ${group.sessionId} kept changing; please retry`);
+  if (pending.length) throw new StorageUnavailableError(`Session ${sessionId} kept changing; please retry`);
   return { committed: [], duplicates, skipped: [], old: lastSeen, parked: parkedOf(lastSeen) };
 }
 

@@ -1,6 +1,6 @@
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from '../lib/concurrency.js';
-import { recordCapacity, recordIndexWrites } from './capacity.js';
+import { recordCapacity, recordConditionFailure, recordIndexWrites } from './capacity.js';
 import { getDocumentClient } from './client.js';
 import { isConditionFailure, storeCall } from './failures.js';
 import { ACTIVITY_INDEX, ACTIVITY_SHARDS, tableName } from './tables.js';
@@ -146,6 +146,7 @@ export async function commitSession(commit: SessionCommit): Promise<CommitOutcom
     return { committed: true, old };
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
+    recordConditionFailure(tableName('sessions'));
     return { committed: false, current: await getSession(commit.sessionId) };
   }
 }
@@ -212,8 +213,9 @@ export async function claimPending(sessionId: string, attribute: `pend_${string}
     recordCapacity('write', output.ConsumedCapacity);
     return output.Attributes?.[attribute] as string | undefined;
   } catch (error) {
-    if (isConditionFailure(error)) return undefined;
-    throw error;
+    if (!isConditionFailure(error)) throw error;
+    recordConditionFailure(tableName('sessions'));
+    return undefined;
   }
 }
 

@@ -1,6 +1,6 @@
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mapLimit, settleLimit } from '../lib/concurrency.js';
-import { recordCapacity } from './capacity.js';
+import { recordCapacity, recordConditionFailure } from './capacity.js';
 import { getDocumentClient, onStoreReset } from './client.js';
 import { isConditionFailure, storeCall, toStorageError } from './failures.js';
 import { CAPS, FAMILY, OTHER, otherKey, parseSortKey, SITES_PK, saltPk, sortKey, type Family } from './keys.js';
@@ -70,6 +70,7 @@ async function applyOne(inc: Increment): Promise<void> {
     return;
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
+    recordConditionFailure(tableName('stats'));
   }
   if (await claimSlot(inc.pk, inc.family, cap)) {
     await add(inc.pk, sk, inc.add);
@@ -120,8 +121,9 @@ async function claimSlot(pk: string, family: Family, cap: number): Promise<boole
     recordCapacity('write', output.ConsumedCapacity);
     return true;
   } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
+    if (!isConditionFailure(error)) throw error;
+    recordConditionFailure(tableName('stats'));
+    return false;
   }
 }
 
@@ -215,6 +217,7 @@ export async function getOrCreateSalt(day: string, candidate: string, ttl: numbe
     return candidate;
   } catch (error) {
     if (!isConditionFailure(error)) throw toStorageError(error, 'salt write');
+    recordConditionFailure(tableName('stats'));
     const winner = await read();
     if (!winner) throw toStorageError(new Error('salt vanished'), 'salt read');
     return winner;
@@ -237,8 +240,9 @@ export async function claimVisitorMarker(pk: string, ttl: number, now: number): 
     recordCapacity('write', output.ConsumedCapacity);
     return true;
   } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw toStorageError(error, 'visitor marker');
+    if (!isConditionFailure(error)) throw toStorageError(error, 'visitor marker');
+    recordConditionFailure(tableName('stats'));
+    return false;
   }
 }
 
@@ -259,6 +263,7 @@ export async function registerSite(siteId: string, now: number): Promise<void> {
     recordCapacity('write', output.ConsumedCapacity);
   } catch (error) {
     if (!isConditionFailure(error)) throw toStorageError(error, 'site registry');
+    recordConditionFailure(tableName('stats'));
   }
   registeredSites.add(siteId);
 }

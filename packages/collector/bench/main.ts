@@ -1,0 +1,286 @@
+/**
+ * `npm run bench` (collector): ingest throughput and latency through the local HTTP
+ * stack next to dynalite's raw put rate, DynamoDB write units per event and what they
+ * cost, GET /api/stats latency at 10,000 and at 1,000,000 events, and the size of each
+ * Lambda bundle. docs/collector.md explains every number.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { build } from 'esbuild';
+import { startLocalStack } from '../src/local/index.js';
+import { mapLimit } from '../src/lib/concurrency.js';
+import { capacitySnapshot, resetCapacity, type CapacityTotals } from '../src/store/capacity.js';
+import { createDocumentClient } from '../src/store/client.js';
+import { tableName } from '../src/store/tables.js';
+import { ingestBatch, senderOf, type BatchEntry } from '../src/service/ingest.js';
+import { parseEventsBody } from '../src/service/validate.js';
+import { chunk, sessions, type Session, type WireEvent } from './traffic.js';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const MIN = 60_000;
+const DAY = 86_400_000;
+/** DynamoDB on-demand, us-east-1, since November 2024: $0.625 per million write request units. */
+const USD_PER_MILLION_WRITE_UNITS = 0.625;
+const USD_PER_MILLION_READ_UNITS = 0.125;
+const CONCURRENCY = 8;
+const SEED_TARGET = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+/** Events per ingestBatch call while seeding (a day's traffic in time order is cut into these). */
+const SEED_BATCH = 20_000;
+
+const started = performance.now();
+const log = (line = '') => console.log(line);
+const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+};
+const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+// ------------------------------------------------------------------ the store, the stack
+
+const store = spawn(process.execPath, [`${HERE}store-process.mjs`], { stdio: ['ignore', 'pipe', 'inherit'] });
+const port = await new Promise<number>((resolve, reject) => {
+  store.once('error', reject);
+  store.stdout!.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString()).port));
+});
+const storeEndpoint = `http://127.0.0.1:${port}`;
+delete process.env.LIVEINSIGHT_API_KEY;
+const stack = await startLocalStack({ port: 0, storeEndpoint });
+
+try {
+  log(`LiveInsight collector bench — Node ${process.version}, ${(await import('node:os')).cpus().length} cores, dynalite in its own process`);
+  log();
+
+  // ------------------------------------------------------------ 1. dynalite's raw put rate
+  const raw = createDocumentClient(storeEndpoint);
+  const RAW_PUTS = 4_000;
+  let next = 0;
+  const rawStart = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < RAW_PUTS) {
+        const i = next++;
+        await raw.send(
+          new PutCommand({
+            TableName: tableName('events'),
+            Item: {
+              session_id: `raw-${i % 500}`,
+              timestamp: i,
+              event_type: 'page_view',
+              page_url: 'https://bench.example/blog/post-1',
+              referrer: 'https://www.google.com/',
+              user_agent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+              site_id: 'bench.example',
+              ttl: Math.floor(Date.now() / 1000) + 86_400,
+            },
+          }),
+        );
+      }
+    }),
+  );
+  const rawRate = RAW_PUTS / ((performance.now() - rawStart) / 1000);
+  raw.destroy();
+  log(`1. dynalite raw PutItem rate (${RAW_PUTS} puts, ${CONCURRENCY} in flight): ${fmt(rawRate, 0)} puts/s`);
+
+  // ------------------------------------------------ 2. ingest through the local HTTP stack
+  const now = Date.now();
+  const live = [...sessions({ seed: 7, site: 'bench-live.example', sessions: 600, from: now - 40 * MIN, to: now - 20 * MIN, visitors: 450 })];
+  const requests = live.flatMap((s) => chunk(s.events, 10).map((events) => ({ session: s, events })));
+  const liveResult = await sendOverHttp(requests);
+  const liveEvents = requests.reduce((sum, r) => sum + r.events.length, 0);
+  const livePageviews = live.reduce((sum, s) => sum + s.pageviews, 0);
+  log(
+    `2. POST /api/events through the local HTTP stack: ${requests.length} requests of up to 10 events (mean ${fmt(liveEvents / requests.length)}), ` +
+      `${liveEvents} events (${livePageviews} page views, ${live.length} sessions), ${CONCURRENCY} in flight`,
+  );
+  log(`   ${fmt(liveEvents / liveResult.seconds, 0)} events/s, ${fmt(requests.length / liveResult.seconds, 0)} requests/s; latency p50 ${fmt(percentile(liveResult.latencies, 50))} ms, p99 ${fmt(percentile(liveResult.latencies, 99))} ms`);
+  log(`   dynalite's floor for comparison: ${fmt(rawRate, 0)} single puts/s; the collector makes ${fmt(liveResult.capacity.calls.write / liveEvents, 2)} write calls per event`);
+  report('3. Write units for that mix (batches of up to 10, one session each)', liveResult.capacity, liveEvents, livePageviews);
+
+  // One request per page visit, as a multi-page site's tracker sends them on pagehide.
+  const visits = [...sessions({ seed: 8, site: 'bench-visits.example', sessions: 200, from: now - 40 * MIN, to: now - 20 * MIN, visitors: 150 })];
+  const visitRequests = visits.flatMap((s) => perVisit(s).map((events) => ({ session: s, events })));
+  const visitResult = await sendOverHttp(visitRequests);
+  report(
+    `   Same mix, one request per page visit (${visitRequests.length} requests, mean ${fmt(visitRequests.reduce((a, r) => a + r.events.length, 0) / visitRequests.length)} events)`,
+    visitResult.capacity,
+    visitRequests.reduce((a, r) => a + r.events.length, 0),
+    visits.reduce((a, s) => a + s.pageviews, 0),
+  );
+
+  // ------------------------------------------------------------ 4. stats at 10k and at 1M
+  const site = 'bench-stats.example';
+  const windowFrom = Math.floor(now / DAY) * DAY - 29 * DAY;
+  log();
+  log(`4. GET /api/stats?period=30d for ${site}, seeded through the service (ingestBatch: validation, enrichment, session commits, rollups)`);
+  let seeded = await seed(site, { seed: 11, sessions: 100, maxPages: 8, visitors: 60 }, windowFrom, now, 10_000);
+  const small = await statsLatency(site);
+  log(`   ${fmt(seeded, 0)} events: p50 ${fmt(small.p50)} ms (p90 ${fmt(small.p90)} ms), ${small.items} rollup items read, ${fmt(small.readUnits, 1)} read units`);
+  const seedStart = performance.now();
+  // The rest in long sessions (15–25 page views, ~46 events): the number of sessions changes what seeding costs, not what /api/stats reads.
+  seeded += await seed(site, { seed: 12, sessions: 2_000, bounce: 0, minPages: 15, maxPages: 25, visitors: 400 }, windowFrom, now, SEED_TARGET - seeded);
+  log(`   seeded up to ${fmt(seeded, 0)} events in ${fmt((performance.now() - seedStart) / 1000, 0)} s`);
+  const large = await statsLatency(site);
+  log(`   ${fmt(seeded, 0)} events: p50 ${fmt(large.p50)} ms (p90 ${fmt(large.p90)} ms), ${large.items} rollup items read, ${fmt(large.readUnits, 1)} read units`);
+  log(`   ratio p50(1M) / p50(10k) = ${fmt(large.p50 / small.p50, 2)} (target ≤ 1.2); read cost per query ≈ $${fmt((large.readUnits * USD_PER_MILLION_READ_UNITS) / 1e6, 7)}`);
+
+  // ------------------------------------------------------------------ 5. bundle sizes
+  log();
+  log('5. Lambda bundles (esbuild, minified ESM for node22, AWS SDK included, as infra bundles them)');
+  for (const name of ['events', 'realtime', 'stats', 'sites']) {
+    const result = await build({
+      entryPoints: [`${HERE}../src/handlers/${name}.ts`],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node22',
+      mainFields: ['module', 'main'],
+      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+      minify: true,
+      write: false,
+      logLevel: 'error',
+    });
+    const code = result.outputFiles[0]!.contents;
+    log(`   ${name.padEnd(9)} ${fmt(code.length / 1024)} KiB minified, ${fmt(gzipSync(code).length / 1024)} KiB gzipped`);
+  }
+  log();
+  log(`Done in ${elapsed()}.`);
+} finally {
+  await stack.close();
+  store.kill('SIGTERM');
+}
+
+// ---------------------------------------------------------------------------- helpers
+
+interface HttpRun {
+  seconds: number;
+  latencies: number[];
+  capacity: CapacityTotals;
+}
+
+async function sendOverHttp(requests: { session: Session; events: unknown[] }[]): Promise<HttpRun> {
+  resetCapacity();
+  const latencies: number[] = [];
+  const t0 = performance.now();
+  await mapLimit(requests, CONCURRENCY, async ({ session, events }) => {
+    const start = performance.now();
+    const response = await fetch(`${stack.url}/api/events`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'text/plain;charset=UTF-8',
+        'User-Agent': session.visitor.userAgent,
+        'X-Forwarded-For': `${session.visitor.ip}, 130.176.0.1`,
+        ...(session.visitor.country ? { 'CloudFront-Viewer-Country': session.visitor.country } : {}),
+      },
+      body: JSON.stringify({ events, sent_at: Date.now() }),
+    });
+    const body = (await response.json()) as { data?: { accepted: number } };
+    if (response.status !== 200 || body.data?.accepted !== events.length) {
+      throw new Error(`POST answered ${response.status}: ${JSON.stringify(body)}`);
+    }
+    latencies.push(performance.now() - start);
+  });
+  return { seconds: (performance.now() - t0) / 1000, latencies, capacity: capacitySnapshot() };
+}
+
+/** A page view with what follows it (custom events, engagement): what a multi-page site sends per visit. */
+function perVisit(session: Session): unknown[][] {
+  const visits: unknown[][] = [];
+  for (const event of session.events) {
+    if (event.event_type === 'page_view' || !visits.length) visits.push([]);
+    visits[visits.length - 1]!.push(event);
+  }
+  return visits;
+}
+
+function report(title: string, capacity: CapacityTotals, events: number, pageviews: number): void {
+  const table = (id: 'events' | 'sessions' | 'stats') => capacity.write[tableName(id)] ?? 0;
+  const units = table('events') + table('sessions') + table('stats');
+  const withIndex = units + capacity.indexWrites;
+  log(`${title}:`);
+  log(
+    `   write units (ReturnConsumedCapacity): events ${fmt(table('events'), 0)}, sessions ${fmt(table('sessions'), 0)}, stats ${fmt(table('stats'), 0)}` +
+      ` = ${fmt(units / events, 2)} per event, ${fmt(units / pageviews, 2)} per page view`,
+  );
+  log(
+    `   + ActivityIndex writes DynamoDB bills and dynalite does not report (counted): ${fmt(capacity.indexWrites, 0)}` +
+      ` → ${fmt(withIndex / events, 2)} per event, ${fmt(withIndex / pageviews, 2)} per page view (target ≤ 4)`,
+  );
+  log(`   on-demand cost: $${fmt((withIndex / events) * USD_PER_MILLION_WRITE_UNITS, 2)} per million events, $${fmt((withIndex / pageviews) * USD_PER_MILLION_WRITE_UNITS, 2)} per million page views`);
+}
+
+/**
+ * Sends about `target` events of generated traffic for the days in [from, to) through
+ * ingestBatch, day by day in time order, SEED_BATCH events per call. Every event is
+ * validated by the same parser as POST /api/events (in bodies of 50) and carries its
+ * own browser's User-Agent, address and country. Returns the events sent.
+ */
+async function seed(
+  site: string,
+  traffic: { seed: number; sessions: number; maxPages: number; visitors: number; bounce?: number; minPages?: number },
+  from: number,
+  to: number,
+  target: number,
+): Promise<number> {
+  const days = Math.ceil((to - from) / DAY);
+  let sent = 0;
+  for (let d = 0; d < days; d++) {
+    const dayFrom = from + d * DAY;
+    const dayTo = Math.min(dayFrom + DAY, to - 2 * 3_600_000);
+    const wanted = Math.round((target * (d + 1)) / days) - sent;
+    if (dayTo <= dayFrom || wanted <= 0) continue;
+    const day: { event: WireEvent; session: Session }[] = [];
+    for (const session of sessions({ ...traffic, seed: traffic.seed * 1000 + d, sessions: traffic.sessions, site, from: dayFrom, to: dayTo })) {
+      for (const event of session.events) if (event.timestamp < to) day.push({ event, session });
+      if (day.length >= wanted) break;
+    }
+    day.sort((a, b) => a.event.timestamp - b.event.timestamp);
+    const senders = new Map<Session, BatchEntry['sender']>();
+    for (const slice of chunk(day.slice(0, wanted), SEED_BATCH)) {
+      const entries: BatchEntry[] = [];
+      for (const body of chunk(slice, 50)) {
+        const parsed = parseEventsBody(JSON.stringify({ events: body.map((e) => e.event) }));
+        if (parsed.rejected.length) throw new Error(`seed event rejected: ${parsed.rejected[0]!.reason}`);
+        parsed.events.forEach((event, i) => {
+          const { session } = body[i]!;
+          let sender = senders.get(session);
+          if (!sender) {
+            sender = senderOf({ userAgent: session.visitor.userAgent, forwardedFor: session.visitor.ip, country: session.visitor.country || undefined });
+            senders.set(session, sender);
+          }
+          entries.push({ event, sender });
+        });
+      }
+      const result = await ingestBatch(entries, { receivedAt: Date.now(), trusted: true });
+      if (result.accepted !== entries.length) throw new Error(`seed batch: ${JSON.stringify(result).slice(0, 300)}`);
+      sent += entries.length;
+    }
+    if (target > 100_000 && d % 5 === 4) log(`   … ${fmt(sent, 0)} events seeded (${elapsed()})`);
+  }
+  return sent;
+}
+
+async function statsLatency(site: string): Promise<{ p50: number; p90: number; items: number; readUnits: number }> {
+  const url = `${stack.url}/api/stats?site_id=${site}&period=30d`;
+  const once = async () => {
+    const t = performance.now();
+    const response = await fetch(url);
+    const body = (await response.json()) as { data: { meta: { items_read: number } } };
+    if (response.status !== 200) throw new Error(`stats answered ${response.status}`);
+    return { ms: performance.now() - t, items: body.data.meta.items_read };
+  };
+  for (let i = 0; i < 3; i++) await once();
+  resetCapacity();
+  const samples: number[] = [];
+  let items = 0;
+  const RUNS = 21;
+  for (let i = 0; i < RUNS; i++) {
+    const run = await once();
+    samples.push(run.ms);
+    items = run.items;
+  }
+  const readUnits = Object.values(capacitySnapshot().read).reduce((a, b) => a + b, 0) / RUNS;
+  return { p50: percentile(samples, 50), p90: percentile(samples, 90), items, readUnits };
+}
