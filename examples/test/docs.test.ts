@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { BACKFILL_WINDOW_MS, FUTURE_WINDOW_MS, PAST_WINDOW_MS } from '../../packages/collector/src/service/enrich.js';
+import { RAW_EVENT_TTL_MS } from '../../packages/collector/src/service/ingest.js';
+import { IDLE_MS, LIVE_SESSION_TTL_MS } from '../../packages/collector/src/service/session-math.js';
+import { visitorDayTtl } from '../../packages/collector/src/service/visitors.js';
+import { CAPS } from '../../packages/collector/src/store/keys.js';
+import { ACTIVITY_SHARDS, TABLES } from '../../packages/collector/src/store/tables.js';
+import { KEYS, LIMITS } from '../../packages/sdk/src/lib/limits.js';
+
+/**
+ * docs/privacy.md and docs/architecture.md state numbers a reader relies on (how long
+ * things are kept, what the browser stores). Each is pinned here to the constant the
+ * code uses, so changing one without the other fails.
+ */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const privacy = readFileSync(`${ROOT}docs/privacy.md`, 'utf8');
+const architecture = readFileSync(`${ROOT}docs/architecture.md`, 'utf8');
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+describe('docs match the code', () => {
+  it('privacy.md: how long raw events, sessions, salts and visitor markers are kept', () => {
+    expect(RAW_EVENT_TTL_MS).toBe(DAY);
+    expect(privacy).toMatch(/\*\*24 hours\*\* after the event's time/);
+    expect(LIVE_SESSION_TTL_MS).toBe(2 * DAY);
+    expect(privacy).toMatch(/\*\*2 days\*\* after the last request/);
+    expect(BACKFILL_WINDOW_MS).toBe(400 * DAY);
+    expect(privacy).toContain('up to 400 days after their last event');
+    // A day's salt and markers expire one day after the day ends.
+    const dayEnd = Date.parse('2026-03-02T00:00:00Z');
+    expect(visitorDayTtl('2026-03-01', dayEnd - HOUR) * 1000).toBe(dayEnd + DAY);
+    expect(privacy.match(/\*\*1 day after its day\*\* ends/g)).toHaveLength(2);
+  });
+
+  it('privacy.md: what the tracker keeps in the browser', () => {
+    expect(privacy).toContain(`\`${KEYS.session}\``);
+    expect(privacy).toContain(`\`${KEYS.queue}\``);
+    expect(privacy).toContain(`\`${KEYS.optOut}\``);
+    expect(privacy).toContain(`(at most ${LIMITS.storedEvents})`);
+    expect(LIMITS.sessionIdleMs).toBe(30 * 60_000);
+    expect(LIMITS.sessionMaxMs).toBe(DAY);
+    expect(privacy).toContain('after 30 minutes idle or 24 hours');
+  });
+
+  it('privacy.md: every table is described, and only these', () => {
+    for (const id of Object.keys(TABLES)) expect(privacy).toContain(`| **${id}**`);
+  });
+
+  it('architecture.md: the numbers of the ingestion and read paths', () => {
+    expect(architecture).toContain(`{site}#{0..${ACTIVITY_SHARDS - 1}}`);
+    expect(architecture).toContain(`spread over ${ACTIVITY_SHARDS} shards`);
+    expect(CAPS).toEqual({ page: 1000, source: 500, tech: 300, country: 300, event: 200, prop: 1000 });
+    expect(architecture).toContain('(pages 1,000, sources\n  500, browsers/OS/devices 300, countries 300, events 200, props 1,000)');
+    expect(IDLE_MS).toBe(30 * 60_000);
+    expect(PAST_WINDOW_MS).toBe(DAY);
+    expect(FUTURE_WINDOW_MS).toBe(5 * 60_000);
+    expect(architecture).toContain('events more than a day back or 5 minutes ahead');
+    expect(architecture.match(/```mermaid/g)!.length).toBeGreaterThanOrEqual(3);
+  });
+});
