@@ -102,7 +102,12 @@ const EXERCISED: Exercised[] = [
   },
 ];
 
-const commands = readmeCommands(readFileSync(README, 'utf8'));
+const markdown = readFileSync(README, 'utf8');
+const commands = readmeCommands(markdown);
+/** Relative links and images: `[text](path)` and `![alt](path)`, without #anchors. */
+const localLinks = [...markdown.matchAll(/\]\(([^)\s]+)\)/g)]
+  .map((m) => m[1]!.split('#')[0]!)
+  .filter((target) => target && !/^[a-z]+:/i.test(target));
 
 describe('README commands', () => {
   it('has the quick start: install, start, test', () => {
@@ -118,6 +123,12 @@ describe('README commands', () => {
     expect(entry, `No test or CI step runs \`${plain}\`: add one, and an entry in EXERCISED`).toBeDefined();
     entry!.check();
     if (plain.startsWith('cd ')) expect(existsSync(ROOT + plain.slice(3))).toBe(true);
+  });
+});
+
+describe('README links', () => {
+  it('points only to files that exist', () => {
+    expect(localLinks.filter((target) => !existsSync(ROOT + target))).toEqual([]);
   });
 });
 
