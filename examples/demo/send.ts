@@ -50,8 +50,8 @@ interface EventsResponse {
 }
 
 /**
- * Sends every session through POST /api/events as its visitor's browser would: one
- * request per page visit, with the visitor's User-Agent, address (X-Forwarded-For, as
+ * Sends every session through POST /api/events as its visitor's browser would, in the
+ * session's batches, with the visitor's User-Agent, address (X-Forwarded-For, as
  * CloudFront forwards it) and country (CloudFront-Viewer-Country), plus X-API-Key so the
  * collector keeps the historical timestamps.
  */
