@@ -88,6 +88,37 @@ describe('dashboard start-up', () => {
     expect(localStorage.getItem(KEY_STORAGE_NAME)).toBe('new-key');
   });
 
+  it('explains a key refused by stats and realtime at once, and again for the next wrong key', async () => {
+    localStorage.setItem(KEY_STORAGE_NAME, 'revoked');
+    const keys = createKeyStore();
+    const refuse = () => {
+      throw new ApiError(401, 'Invalid API key');
+    };
+    const { api } = fakeApi(
+      {
+        sites: () => {
+          if (keys.get() !== 'revoked') refuse();
+          return { sites: [{ site_id: 'a.test', pageviews_24h: 1, first_seen: '2025-01-01T00:00:00Z' }] };
+        },
+        stats: refuse,
+        realtime: refuse,
+      },
+      keys,
+    );
+    startDashboard({ api, keys, apiBase: '' });
+    await vi.waitFor(() => expect(screen()).toBe('signin'));
+    const message = document.getElementById('signin-message')!;
+    await vi.waitFor(() => expect(message.hidden).toBe(false));
+    expect(message.textContent).toMatch(/not accepted/);
+
+    message.textContent = '';
+    (document.getElementById('signin-key') as HTMLInputElement).value = 'still-wrong';
+    document.getElementById('signin-form')!.dispatchEvent(new Event('submit', { cancelable: true }));
+    await vi.waitFor(() => expect(message.textContent).toMatch(/not accepted/));
+    expect(message.hidden).toBe(false);
+    expect(localStorage.getItem(KEY_STORAGE_NAME)).toBeNull();
+  });
+
   it('asks without blaming anyone when no key was given yet', async () => {
     const keys = createKeyStore();
     const { api } = fakeApi({ sites: () => { throw new ApiError(401, 'Missing X-API-Key header'); } }, keys);
