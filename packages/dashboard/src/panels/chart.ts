@@ -5,8 +5,8 @@ import { formatBucket, formatCount } from '../format/format.js';
 import { fill, h } from '../dom.js';
 import { allCaveats } from './caveats.js';
 
-const HEIGHT = 320;
-const SMALL_HEIGHT = 200;
+/** Below this the axis labels crowd; the card's layout gives the chart any extra height. */
+const MIN_HEIGHT = 200;
 
 interface Palette {
   visitors: string;
@@ -84,8 +84,10 @@ export function createChartPanel(container: HTMLElement, legend: HTMLElement, no
   let current: StatsData | undefined;
   const tooltip = h('div', { class: 'chart-tooltip', attrs: { hidden: true, 'aria-hidden': 'true' } });
 
+  // The plot fills its container, whose size the stylesheet decides (it stretches to the
+  // height of the realtime card beside it), so the two cards end level.
   const width = () => Math.max(container.clientWidth, 240);
-  const height = () => (window.innerWidth < 600 ? SMALL_HEIGHT : HEIGHT);
+  const height = () => Math.max(container.clientHeight, MIN_HEIGHT);
 
   function showTooltip(u: uPlot): void {
     const index = u.cursor.idx;
@@ -174,7 +176,9 @@ export function createChartPanel(container: HTMLElement, legend: HTMLElement, no
   }
 
   new ResizeObserver(() => {
-    if (plot && Math.abs(plot.width - width()) > 1) plot.setSize({ width: width(), height: height() });
+    if (plot && (Math.abs(plot.width - width()) > 1 || Math.abs(plot.height - height()) > 1)) {
+      plot.setSize({ width: width(), height: height() });
+    }
   }).observe(container);
 
   return {
