@@ -192,7 +192,8 @@ describe('GET /api/stats reads rollups only', () => {
       const result = await statsRequest({ site_id: site, period: '7d' });
       expect(result.statusCode).toBe(200);
       const after = parse(result).data;
-      expect({ ...after, meta: { ...after.meta, generated_at: 0 } }).toEqual({ ...before, meta: { ...before.meta, generated_at: 0 } });
+      const normal = (d: typeof before) => ({ ...d, meta: { ...d.meta, generated_at: '', items_read: 0 } });
+      expect(normal(after)).toEqual(normal(before));
     } finally {
       process.env.EVENTS_TABLE = events;
       process.env.SESSIONS_TABLE = sessions;

@@ -118,3 +118,52 @@ describe('GET /api/sites', () => {
     expect(list.map((s) => s.pageviews_24h)).toEqual([...list.map((s) => s.pageviews_24h)].sort((a, b) => b - a));
   });
 });
+
+describe('the cache of unchanged days', () => {
+  it('notices a backfill into a day it has already read', async () => {
+    const site = 'cache.test';
+    const day = TODAY - 3 * DAY + 10 * HOUR;
+    await traffic(site, 2, day);
+    const first = await stats({ site_id: site, period: '7d' });
+    const again = await stats({ site_id: site, period: '7d' });
+    expect(again.totals).toEqual(first.totals);
+    expect(again.meta.items_read).toBeLessThan(first.meta.items_read);
+    await traffic(site, 3, day + HOUR);
+    const after = await stats({ site_id: site, period: '7d' });
+    expect(after.totals.pageviews).toBe(5);
+    expect(after.breakdowns.pages.reduce((sum, r) => sum + r.pageviews, 0)).toBe(5);
+  });
+
+  it('notices a later request that changes an earlier day without a page view on it (exit pages across midnight)', async () => {
+    const site = 'cache-midnight.test';
+    const session = newSessionId();
+    const lateEvening = TODAY - 2 * DAY - 40 * 60_000;
+    await backfill([
+      wireEvent({ session, at: lateEvening - 20 * 60_000, site, url: 'https://cache-midnight.test/' }),
+      wireEvent({ session, at: lateEvening, site, url: 'https://cache-midnight.test/evening' }),
+    ]);
+    const window = { site_id: site, from: label(lateEvening), to: label(lateEvening) };
+    const before = await stats(window);
+    expect(before.breakdowns.exit_pages).toEqual([{ value: '/evening', pageviews: 1, visitors: 1 }]);
+    // 50 minutes later, after midnight: no duration (idle), no bounce change, nothing else of that day changes.
+    await backfill([wireEvent({ session, at: lateEvening + 50 * 60_000, site, url: 'https://cache-midnight.test/morning' })]);
+    // The evening view was followed after midnight: it is no longer an exit of that day.
+    const after = await stats(window);
+    expect(after.breakdowns.exit_pages).toEqual([]);
+    expect(after.totals).toEqual(before.totals);
+  });
+
+  it('answers the same with the cache off', async () => {
+    const cached = await stats({ site_id: 'compare.test', period: '30d' });
+    process.env.LIVEINSIGHT_STATS_CACHE = 'off';
+    try {
+      const direct = await stats({ site_id: 'compare.test', period: '30d' });
+      expect({ ...direct, meta: { ...direct.meta, generated_at: '', items_read: 0 } }).toEqual({
+        ...cached,
+        meta: { ...cached.meta, generated_at: '', items_read: 0 },
+      });
+    } finally {
+      delete process.env.LIVEINSIGHT_STATS_CACHE;
+    }
+  });
+});

@@ -21,7 +21,7 @@ import { fnv1a, shortHash } from '../lib/hash.js';
 import { DAY_MS } from '../lib/time.js';
 import { onStoreReset } from '../store/client.js';
 import { putRawEvents, type RawEventItem } from '../store/events-store.js';
-import { visitorPk } from '../store/keys.js';
+import { FAMILY, totalKeys, visitorPk } from '../store/keys.js';
 import { claimPending, commitSession, savePending, type SessionItem } from '../store/sessions-store.js';
 import { applyIncrements, claimVisitorMarker, registerSite, sortKeyOf, type Increment } from '../store/stats-store.js';
 import { clientAddress, clientInfo, countryCode, fileTime, pageInfo, referrerHost } from './enrich.js';
@@ -407,6 +407,23 @@ async function applyParkedVisitor(work: SessionWork, parked: { m: string; ttl: n
 }
 
 /**
+ * The invariant the stats cache rests on (store/day-cache.ts): every write to a day
+ * bucket also changes that day's `total` item. Nearly every increment already comes with
+ * one; the exceptions (a page view followed, in a later request, on another day; the
+ * bounce of an entry page on another day than the session start) get a `w` tick.
+ */
+function touchDayTotals(increments: Increment[]): Increment[] {
+  const touched = new Set(increments.filter((i) => i.family === FAMILY.total).map((i) => i.pk));
+  const ticks: Increment[] = [];
+  for (const { pk } of increments) {
+    if (touched.has(pk) || !pk.includes('#D#')) continue;
+    touched.add(pk);
+    ticks.push({ pk, family: FAMILY.total, parts: [totalKeys()[0]!], add: { w: 1 } });
+  }
+  return ticks.length ? [...increments, ...ticks] : increments;
+}
+
+/**
  * Collapses every session's increments to one ADD per item, applies them, and parks on
  * each session its own share of every ADD that failed. Returns how many ADDs failed.
  */
@@ -424,7 +441,7 @@ async function applyCollapsed(work: SessionWork[], health: Increment[]): Promise
     }
     if (owner) entry.owners.push({ work: owner, increment });
   };
-  for (const w of work) for (const increment of w.increments) merge(increment, w);
+  for (const w of work) for (const increment of touchDayTotals(w.increments)) merge(increment, w);
   for (const increment of health) merge(increment);
   const entries = [...collapsed.values()];
   const failed = new Set(await applyIncrements(entries.map((e) => e.increment)));

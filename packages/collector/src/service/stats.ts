@@ -17,6 +17,7 @@ import type {
 } from '../api-types.js';
 import { bucketStarts, DAY_MS, dayLabel, floorTo, HOUR_MS, iso } from '../lib/time.js';
 import { dayPk, FAMILY, hourPk, METRIC, OTHER, parseSortKey, sortKey, totalKeys } from '../store/keys.js';
+import { readDayPartitions } from '../store/day-cache.js';
 import { getItems, queryPartitions, type StatsItem } from '../store/stats-store.js';
 import { HEALTH_METRIC, HEALTH_REASON_PREFIX } from './health.js';
 import { DIRECT } from './labels.js';
@@ -134,7 +135,14 @@ function sumItems(items: readonly StatsItem[], filter: Filter | null): Counts {
 class Reader {
   itemsRead = 0;
 
-  async dayPartitions(site: string, days: number[], prefix?: string): Promise<Map<number, StatsItem[]>> {
+  async dayPartitions(site: string, days: number[]): Promise<Map<number, StatsItem[]>> {
+    const read = await readDayPartitions(days.map((d) => dayPk(site, d)));
+    this.itemsRead += read.itemsRead;
+    return new Map(days.map((day) => [day, read.items.get(dayPk(site, day)) ?? []]));
+  }
+
+  /** Only the items of each day whose sort key starts with `prefix` (the filtered previous period). */
+  async dayPrefixes(site: string, days: number[], prefix: string): Promise<Map<number, StatsItem[]>> {
     const byPk = await queryPartitions(days.map((d) => dayPk(site, d)), prefix);
     const out = new Map<number, StatsItem[]>();
     for (const day of days) {
@@ -282,7 +290,7 @@ async function previousCounts(
   } else if (!filter) {
     for (const counts of (await reader.totals(site, days, 'day')).values()) addCounts(sum, counts);
   } else {
-    for (const items of (await reader.dayPartitions(site, days, filterPrefix(filter))).values()) addCounts(sum, sumItems(items, filter));
+    for (const items of (await reader.dayPrefixes(site, days, filterPrefix(filter))).values()) addCounts(sum, sumItems(items, filter));
   }
   return sum;
 }

@@ -132,7 +132,11 @@ async function claimSlot(pk: string, family: Family, cap: number): Promise<boole
 const READ_CONCURRENCY = 16;
 
 /** Every item of each partition (day buckets), optionally only sort keys with a prefix. */
-export async function queryPartitions(pks: readonly string[], skPrefix?: string): Promise<Map<string, StatsItem[]>> {
+export async function queryPartitions(
+  pks: readonly string[],
+  skPrefix?: string,
+  consistent = false,
+): Promise<Map<string, StatsItem[]>> {
   const results = await mapLimit(pks, READ_CONCURRENCY, async (pk) => {
     const items: StatsItem[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
@@ -144,6 +148,7 @@ export async function queryPartitions(pks: readonly string[], skPrefix?: string)
             KeyConditionExpression: skPrefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
             ExpressionAttributeValues: skPrefix ? { ':pk': pk, ':prefix': skPrefix } : { ':pk': pk },
             ExclusiveStartKey,
+            ConsistentRead: consistent,
             ReturnConsumedCapacity: 'TOTAL',
           }),
         ),
