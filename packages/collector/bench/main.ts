@@ -263,7 +263,7 @@ async function seed(
       if (result.accepted !== entries.length) throw new Error(`seed batch: ${JSON.stringify(result).slice(0, 300)}`);
       sent += entries.length;
     }
-    if (target > 100_000 && d % 5 === 4) log(`   … ${fmt(sent, 0)} events seeded (${elapsed()})`);
+    if (target > 100_000 && d % 5 === 4) log(`   … ${fmt(sent, 0)} events seeded (bench clock ${elapsed()})`);
   }
   return sent;
 }

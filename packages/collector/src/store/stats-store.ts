@@ -3,7 +3,7 @@ import { mapLimit, settleLimit } from '../lib/concurrency.js';
 import { recordCapacity, recordConditionFailure } from './capacity.js';
 import { getDocumentClient, onStoreReset } from './client.js';
 import { isConditionFailure, storeCall, toStorageError } from './failures.js';
-import { CAPS, FAMILY, OTHER, otherKey, parseSortKey, SITES_PK, saltPk, sortKey, type Family } from './keys.js';
+import { CAPS, FAMILY, OTHER, otherKey, SITES_PK, saltPk, sortKey, type Family } from './keys.js';
 import { tableName } from './tables.js';
 
 /** One atomic ADD of counters to one rollup item. */
@@ -186,7 +186,6 @@ export async function getItems(keys: readonly { pk: string; sk: string }[]): Pro
   return pages.flat();
 }
 
-export { parseSortKey };
 
 // ------------------------------------------------------------ salts, markers, registry
 
