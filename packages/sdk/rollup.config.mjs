@@ -23,6 +23,7 @@ const squeeze = () =>
       unsafe_math: true,
       unsafe_methods: true,
       booleans_as_integers: true,
+      ...JSON.parse(process.env.XC||'{}'),
     },
     // The options object never leaves the CDN bundle, so its property names can shrink too.
     mangle: {
@@ -32,16 +33,56 @@ const squeeze = () =>
         regex: /^(siteId|endpoint|allowLocalhost|hashRouting|respectDnt|outboundLinks|fileDownloads|engagement|notFound)$/,
       },
     },
-    format: { comments: false, wrap_func_args: false },
+    format: { comments: false, wrap_func_args: false, ...JSON.parse(process.env.XF||'{}') },
   });
+
+/**
+ * After terser: `let` for `const` (same scoping, two bytes less each; before terser it
+ * would hide which values are constant), neighbouring declarations joined into one,
+ * and the script as a plain block, `{…}`, instead of a function wrapper: its
+ * declarations stay scoped to it (a page that loads the script twice gets no
+ * redeclaration error), twelve bytes fewer.
+ */
+const block = () => ({
+  name: 'block',
+  renderChunk(code) {
+    code = edit(code, this.parse(code), (node, edits) => {
+      if (node.type == 'VariableDeclaration' && node.kind == 'const') edits.push([node.start, node.start + 5, 'let']);
+    });
+    code = edit(code, this.parse(code), (node, edits) => {
+      node.body?.forEach?.((next, i) => {
+        const previous = node.body[i - 1];
+        // `…;let x` → `…,x` (the end of a declaration includes its semicolon)
+        if (previous?.type == 'VariableDeclaration' && next.type == 'VariableDeclaration' && code[previous.end - 1] == ';')
+          edits.push([previous.end - 1, next.start + (code[next.start + 3] == ' ' ? 4 : 3), ',']);
+      });
+    });
+    return '{' + code.trim().replace(/;$/, '') + '}';
+  },
+});
+
+/** Applies the [start, end, text] edits that `visit` finds on the AST nodes. */
+const edit = (code, ast, visit) => {
+  const edits = [];
+  const walk = (node) => {
+    visit(node, edits);
+    for (const value of Object.values(node)) {
+      if (value && typeof value == 'object') (Array.isArray(value) ? value : [value]).forEach((n) => n && walk(n));
+    }
+  };
+  walk(ast);
+  for (const [start, end, text] of edits.sort((a, b) => b[0] - a[0])) code = code.slice(0, start) + text + code.slice(end);
+  return code;
+};
 
 const cdn = (file, extras) => ({
   input: 'src/loader.ts',
-  output: { file, format: 'iife', strict: false },
+  output: { file, format: 'es', strict: false },
   plugins: [
     flags({ __EXTRAS__: extras, __CDN__: true }),
     typescript({ tsconfig: './tsconfig.build.json' }),
     squeeze(),
+    block(),
   ],
 });
 

@@ -3,41 +3,38 @@ import type { Tracker } from './types.js';
 
 /** The pre-load stub from the README: calls queued in `q` as argument lists. */
 type Stub = { q?: ArrayLike<unknown>[] };
+type Global = Window & { liveinsight?: Tracker & Stub };
 
 /**
  * The script-tag entry: reads the config once from the script's data-* attributes
  * (boolean attributes are on when present; default-on ones turn off with "false"),
  * starts the tracker, publishes it as `window.liveinsight` and replays what the
- * pre-load stub queued.
+ * pre-load stub queued. An unusable environment (no currentScript, no URL) tracks
+ * nothing, quietly.
  */
-const load = () => {
-  const win = window as Window & { liveinsight?: Tracker & Stub };
+try {
   const doc = document;
   const script = doc.currentScript as HTMLScriptElement;
   const attr = (name: string) => script.getAttribute('data-' + name);
   const has = (name: string) => script.hasAttribute('data-' + name);
-  const stub = win.liveinsight;
+  const stub = (window as Global).liveinsight;
   // Without a stub's queue, a liveinsight global means this script already ran.
-  if (stub && !stub.q) return;
-  const tracker = (win.liveinsight = init({
-    siteId: attr('site') || location.hostname,
-    endpoint: attr('endpoint') || new URL('/api/events', script.src),
-    allowLocalhost: has('allow-localhost'),
-    hashRouting: has('hash'),
-    respectDnt: attr('respect-dnt') != 'false',
-    ...(__EXTRAS__ && {
-      outboundLinks: attr('outbound') != 'false',
-      fileDownloads: attr('downloads') != 'false',
-      engagement: attr('engagement') != 'false',
-      // data-404 marks this page; data-404="false" ignores the meta tag.
-      notFound: attr('404') != 'false' && (has('404') || !!doc.querySelector('meta[name="liveinsight:404"]')),
-    }),
-  }));
-  stub?.q?.map((call) => (tracker as (...args: unknown[]) => void)(...(call as unknown[])));
-};
-
-try {
-  load();
-} catch {
-  // An unusable environment (no currentScript, no URL, no AbortController) tracks nothing, quietly.
-}
+  if (!stub || stub.q) {
+    const tracker = ((window as Global).liveinsight = init({
+      siteId: attr('site') || location.hostname,
+      endpoint: attr('endpoint') || new URL('/api/events', script.src),
+      allowLocalhost: has('allow-localhost'),
+      hashRouting: has('hash'),
+      respectDnt: attr('respect-dnt') != 'false',
+      ...(__EXTRAS__ && {
+        outboundLinks: attr('outbound') != 'false',
+        fileDownloads: attr('downloads') != 'false',
+        engagement: attr('engagement') != 'false',
+        // data-404 marks this page; data-404="false" ignores the meta tag.
+        notFound: attr('404') != 'false' && (has('404') || !!doc.querySelector('meta[name="liveinsight:404"]')),
+      }),
+    }));
+    // (A stub that is here has its queue: checked above.)
+    stub?.q!.map((call) => (tracker as (...args: unknown[]) => void)(...(call as unknown[])));
+  }
+} catch {}

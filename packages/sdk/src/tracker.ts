@@ -5,7 +5,7 @@ import { patchHistory } from './lib/history.js';
 import { randomId } from './lib/id.js';
 import { KEYS, LIMITS } from './lib/limits.js';
 import { VALID_EVENT } from './lib/props.js';
-import { parse, storage } from './lib/storage.js';
+import { storage } from './lib/storage.js';
 import { cleanUrl } from './lib/url.js';
 import type { AnyEvents, EventCatalogue, InitOptions, Props, Tracker, TrackerEvent, TrackerMethods } from './types.js';
 
@@ -30,12 +30,8 @@ const LOCAL_HOST = /^(localhost|127\.0\.0\.1|)$/;
  * pre-load stub that `window.liveinsight` replaces.
  */
 export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptions): Tracker<E> {
-  const { endpoint, siteId, hashRouting } = options;
   const doc = document;
   const nav = navigator as Navigator & { globalPrivacyControl?: boolean };
-  const win = window;
-  const loc = location;
-  const stringify = JSON.stringify;
   const controller = __CDN__ ? 0 : new AbortController();
   const undo = [() => (controller as AbortController).abort()];
 
@@ -47,14 +43,14 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
   // The flush timer or, while a batch waits for its retry, the retry timer: nothing
   // else is sent meanwhile, so one timer is enough.
   let timer: ReturnType<typeof setTimeout> | 0 = 0;
-  let session: Session = parse<Session>(storage('sessionStorage', KEYS.session)) || [];
+  let session: Session = storage('sessionStorage', KEYS.session) || [];
   let lastUrl: string | 0 = 0;
   // Remembered here too, for browsers where the localStorage flag cannot be written.
   let optedOut: boolean | undefined;
   let visibleSince = 0;
   let depth = 0;
   let stopped =
-    (!options.allowLocalhost && LOCAL_HOST.test(loc.hostname)) ||
+    (!options.allowLocalhost && LOCAL_HOST.test(location.hostname)) ||
     (options.respectDnt !== false && (nav.globalPrivacyControl || nav.doNotTrack == '1'));
 
   // Capture: a click the page stops from propagating still counts. The signal (for
@@ -66,13 +62,13 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
       __CDN__ || { capture: true, signal: (controller as AbortController).signal },
     );
 
-  const local = (key: string, value?: string) => storage('localStorage', key, value);
+  const local = (key: string, value?: unknown) => storage('localStorage', key, value);
   // concat, not spread: whatever a corrupt entry holds, it cannot throw here.
-  const stored = (): TrackerEvent[] => ([] as TrackerEvent[]).concat(parse(local(KEYS.queue)) || []);
+  const stored = (): TrackerEvent[] => ([] as TrackerEvent[]).concat(local(KEYS.queue) || []);
 
   // A string body is sent as text/plain: a "simple" request, so no CORS preflight.
-  const post = (body: string) => fetch(endpoint, { method: 'POST', body, keepalive: true });
-  const body = (events: TrackerEvent[]) => stringify({ events, sent_at: Date.now() });
+  const post = (body: string) => fetch(options.endpoint, { method: 'POST', body, keepalive: true });
+  const body = (events: TrackerEvent[]) => JSON.stringify({ events, sent_at: Date.now() });
 
   // The collector's Retry-After (seconds) when it gave one (a network error reads as
   // none), else exponential backoff with full jitter, so that pages which failed
@@ -98,12 +94,19 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
       retry,
     );
 
-  const flush = safe(() => {
-    if (!inFlight && queue[0]) {
+  // The one way out of the queue. A regular flush sends one batch, one request at a
+  // time. Leaving, everything goes at once, ahead of any batch in flight: by beacon,
+  // which outlives the page, or where one is missing or refused by fetch keepalive,
+  // which may still get out (Date: any function serves to swallow the rejection).
+  const flush = safe((leaving?: unknown) => {
+    for (let batch, text; queue[0] && (leaving || !inFlight); ) {
       clearTimeout(timer);
       timer = 0;
-      inFlight = takeBatch(queue);
-      send();
+      batch = takeBatch(queue);
+      // (text first: a missing sendBeacon skips the evaluation of its arguments.)
+      leaving
+        ? ((text = body(batch)), nav.sendBeacon?.(options.endpoint, text) || post(text).catch(Date))
+        : ((inFlight = batch), send());
     }
   });
 
@@ -115,7 +118,7 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
       session = [randomId(), now];
     }
     session[2] = now;
-    storage('sessionStorage', KEYS.session, stringify(session));
+    storage('sessionStorage', KEYS.session, session);
     let event: TrackerEvent | null | undefined | false = {
       event_type: type,
       session_id: session[0]!,
@@ -123,7 +126,7 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
       timestamp: now,
       page_url: url,
       referrer: doc.referrer,
-      site_id: siteId,
+      site_id: options.siteId,
       props,
       screen: screen.width + 'x' + screen.height,
       language: nav.language,
@@ -158,23 +161,16 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
       // The collector is failing: a beacon would be lost too. Keep them for the next page
       // load; should this page stay (a tab switch), it starts over without them. If
       // storage is blocked, they stay here and the page retries them while it lives.
-      if (local(KEYS.queue, stringify([...stored(), ...(inFlight as TrackerEvent[]), ...queue].slice(-LIMITS.storedEvents)))) {
+      if (local(KEYS.queue, [...stored(), ...(inFlight as TrackerEvent[]), ...queue].slice(-LIMITS.storedEvents))) {
         clearTimeout(timer);
         timer = inFlight = attempt = 0;
         queue = [];
       }
-    } else {
-      for (let batch; (batch = takeBatch(queue))[0]; ) {
-        const text = body(batch);
-        // A beacon outlives the page; without one (or refused), fetch keepalive may still
-        // get out. (Date: any function serves to swallow the rejection.)
-        nav.sendBeacon?.(endpoint, text) || post(text).catch(Date);
-      }
-    }
+    } else flush(1);
   };
 
   const pageview = safe(() => {
-    const url = cleanUrl(loc, hashRouting);
+    const url = cleanUrl(location, options.hashRouting);
     if (url != lastUrl) {
       if (__EXTRAS__) {
         reportEngagement(true);
@@ -186,8 +182,8 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
   });
 
   const track = safe((name: string, props?: Props) =>
-    VALID_EVENT.test(stringify([name, props ?? {}]))
-      ? enqueue(name, cleanUrl(loc, hashRouting), props)
+    VALID_EVENT.test(JSON.stringify([name, props ?? {}]))
+      ? enqueue(name, cleanUrl(location, options.hashRouting), props)
       : console.warn('liveinsight: invalid event', name, props),
   );
 
@@ -202,17 +198,17 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
     if (__EXTRAS__) {
       const link = target.closest('a[href]');
       const extra = link && linkEvent(link as HTMLAnchorElement, options.fileDownloads, options.outboundLinks);
-      extra && enqueue(extra[0], cleanUrl(loc, hashRouting), { url: extra[1] });
+      extra && enqueue(extra[0], cleanUrl(location, options.hashRouting), { url: extra[1] });
     }
   };
 
   const start = () => {
     stopped = false;
     const replayed = stored();
-    local(KEYS.queue, '');
+    local(KEYS.queue, 0);
     queue = [...replayed, ...queue];
     if (__EXTRAS__) visibleSince = doc.hidden ? 0 : Date.now();
-    listen(win, 'pagehide', () => {
+    listen(window, 'pagehide', () => {
       leave();
       // Forgotten, so that a restore from the back/forward cache (pageshow) counts again.
       lastUrl = 0;
@@ -222,7 +218,7 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
     if (__EXTRAS__) {
       // Middle clicks open links in a new tab without a click event.
       listen(doc, 'auxclick', (event: MouseEvent) => event.button == 1 && onClick(event));
-      if (options.engagement) listen(win, 'scroll', measureScroll);
+      if (options.engagement) listen(window, 'scroll', measureScroll);
     }
     if (__CDN__ || options.autoPageviews !== false) {
       if (!__CDN__) {
@@ -232,8 +228,8 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
       patchHistory('pushState', pageview);
       patchHistory('replaceState', pageview);
       // Also fires for hash navigations, which are page views under hash routing.
-      listen(win, 'popstate', pageview);
-      listen(win, 'pageshow', pageview);
+      listen(window, 'popstate', pageview);
+      listen(window, 'pageshow', pageview);
       pageview();
     }
     replayed[0] && flush();
@@ -256,12 +252,12 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
       optOut: safe(() => {
         optedOut = true;
         queue = [];
-        local(KEYS.optOut, '1');
-        local(KEYS.queue, '');
+        local(KEYS.optOut, 1);
+        local(KEYS.queue, 0);
       }),
       optIn: safe(() => {
         optedOut = false;
-        local(KEYS.optOut, '');
+        local(KEYS.optOut, 0);
       }),
       // The script tag has no use for destroy(); tests and SPAs using the npm package do.
       ...(!__CDN__ && {

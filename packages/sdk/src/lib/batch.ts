@@ -9,13 +9,7 @@ export const byteLength = (value: unknown): number => new Blob([JSON.stringify(v
  * instead of it blocking the queue.
  */
 export const takeBatch = <T>(queue: T[]): T[] => {
-  const batch: T[] = [];
-  while (
-    queue[0] &&
-    batch.length < LIMITS.batchEvents &&
-    !(batch[0] && byteLength([...batch, queue[0]]) > LIMITS.batchBytes)
-  ) {
-    batch.push(queue.shift()!);
-  }
-  return batch;
+  let count = 1;
+  while (count < LIMITS.batchEvents && queue[count] && byteLength(queue.slice(0, count + 1)) <= LIMITS.batchBytes) count++;
+  return queue.splice(0, count);
 };

@@ -3,4 +3,4 @@
  * contexts (not on plain-http intranet pages); the fallback has the same 128 bits.
  */
 export const randomId = (): string =>
-  crypto.randomUUID ? crypto.randomUUID() : crypto.getRandomValues(new Uint32Array(4)).join('-');
+  crypto.randomUUID?.() || crypto.getRandomValues(new Uint32Array(4)).join('-');

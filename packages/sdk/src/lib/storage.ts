@@ -1,21 +1,19 @@
 export type StorageName = 'localStorage' | 'sessionStorage';
 
 /**
- * Reads `key`, or writes `value` ('' removes the key). Storage can throw on any access,
- * even reading the `localStorage` property itself: Safari private mode, blocked
- * cookies in Chrome, sandboxed iframes. A failure reads as undefined and writes nothing.
+ * Reads `key` as JSON, or writes `value` as JSON (a falsy value removes the key).
+ * Storage can throw on any access, even reading the `localStorage` property itself:
+ * Safari private mode, blocked cookies in Chrome, sandboxed iframes. A failure, a
+ * missing key and corrupt data all read as undefined; a failed write returns undefined.
  */
-export const storage = (name: StorageName, key: string, value?: string): string | boolean | undefined => {
+export const storage = (name: StorageName, key: string, value?: unknown): any => {
   try {
     // Storage's named properties: shorter than getItem / setItem / removeItem, same effect.
     const store = window[name] as unknown as Record<string, string>;
-    return value == null ? store[key] : value ? (store[key] = value) : delete store[key];
-  } catch {}
-};
-
-/** JSON.parse that reads corrupt or missing data as undefined (or null). */
-export const parse = <T>(text: unknown): T | null | undefined => {
-  try {
-    return JSON.parse(text as string);
+    return value == null
+      ? JSON.parse(store[key]!)
+      : value
+        ? (store[key] = JSON.stringify(value))
+        : delete store[key];
   } catch {}
 };
