@@ -23,7 +23,6 @@ const squeeze = () =>
       unsafe_math: true,
       unsafe_methods: true,
       booleans_as_integers: true,
-      ...JSON.parse(process.env.XC||'{}'),
     },
     // The options object never leaves the CDN bundle, so its property names can shrink too.
     mangle: {
@@ -33,7 +32,7 @@ const squeeze = () =>
         regex: /^(siteId|endpoint|allowLocalhost|hashRouting|respectDnt|outboundLinks|fileDownloads|engagement|notFound)$/,
       },
     },
-    format: { comments: false, wrap_func_args: false, ...JSON.parse(process.env.XF||'{}') },
+    format: { comments: false, wrap_func_args: false },
   });
 
 /**

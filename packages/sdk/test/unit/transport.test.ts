@@ -191,4 +191,17 @@ describe('leaving the page', () => {
     expect(page.received.map((r) => r.via)).toEqual(['fetch', 'fetch']);
     expect(page.events().map((e) => e.event_type)).toEqual(['page_view', 'refused', 'no-beacon']);
   });
+
+  it('without sendBeacon, sends every chunk of what is left by fetch, none empty', async () => {
+    const tracker = page.start();
+    page.beaconAccepts('missing');
+    page.fail({ status: 200 }); // keeps the first batch in flight until settled
+    for (let i = 0; i < 80; i++) tracker.track('tick', { i }); // 20 go by fetch, 61 stay queued
+    pagehide();
+    await settle();
+    const sizes = page.received.map((r) => r.body.events.length);
+    expect(page.received.every((r) => r.via == 'fetch')).toBe(true);
+    expect(sizes).toEqual([20, 50, 11]);
+    expect(page.events().map((e) => e.props?.i ?? e.event_type)).toEqual(['page_view', ...Array.from({ length: 80 }, (_, i) => i)]);
+  });
 });
