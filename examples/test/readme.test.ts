@@ -96,6 +96,16 @@ const EXERCISED: Exercised[] = [
     check: () => expect(JSON.parse(read('infra/package.json')).scripts.synth).toMatch(/^cdk synth\b/),
   },
   {
+    command: /^npm run (build|synth|bench)$/,
+    where: '`npm test` runs `npm run build` first; infra tests synthesise the app as `npm run synth` does; bench is reported, not tested',
+    check: () => {
+      const scripts = JSON.parse(read('package.json')).scripts;
+      expect(scripts.test).toMatch(/^npm run build\b/);
+      expect(scripts.synth).toBeDefined();
+      expect(scripts.bench).toBeDefined();
+    },
+  },
+  {
     command: /^cd \S+$/,
     where: 'a folder of this repository',
     check: () => {},
