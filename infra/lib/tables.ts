@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { acknowledge } from './nag.js';
 import { TABLES, type KeyAttribute, type TableDefinition, type TableId } from '@liveinsight/collector/tables';
@@ -11,7 +11,8 @@ const attribute = (key: KeyAttribute) => ({
 
 /**
  * Point-in-time recovery only where losing data loses history: events and sessions
- * expire within a day (TTL) and are rebuilt by new traffic, stats is the only record.
+ * expire (TTL: raw events after a day, sessions after 2 days, or 400 for backfills) and
+ * are rebuilt by new traffic; stats is the only record of history.
  */
 const RECOVERABLE: ReadonlySet<TableId> = new Set(['stats']);
 
@@ -46,6 +47,10 @@ export class LiveInsightTables extends Construct {
           indexName: index.indexName,
           partitionKey: attribute(index.partitionKey),
           ...(index.sortKey && { sortKey: attribute(index.sortKey) }),
+          // Same projection as the local tables: realtime reads only these attributes.
+          ...(index.nonKeyAttributes
+            ? { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.nonKeyAttributes] }
+            : { projectionType: ProjectionType.ALL }),
         });
       }
       if (!RECOVERABLE.has(def.id)) {

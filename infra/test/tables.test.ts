@@ -52,6 +52,11 @@ describe('tables', () => {
             { AttributeName: 'is_active', KeyType: 'HASH' },
             { AttributeName: 'last_activity', KeyType: 'RANGE' },
           ],
+          // The local stack creates the same projection from the same definition.
+          Projection: {
+            ProjectionType: 'INCLUDE',
+            NonKeyAttributes: [...TABLES.sessions.globalIndexes[0].nonKeyAttributes],
+          },
         }),
       ],
     });
