@@ -16,22 +16,21 @@ try {
   const doc = document;
   const script = doc.currentScript as HTMLScriptElement;
   const attr = (name: string) => script.getAttribute('data-' + name);
-  const has = (name: string) => script.hasAttribute('data-' + name);
   const stub = (window as Global).liveinsight;
   // Without a stub's queue, a liveinsight global means this script already ran.
   if (!stub || stub.q) {
     const tracker = ((window as Global).liveinsight = init({
       siteId: attr('site') || location.hostname,
       endpoint: attr('endpoint') || new URL('/api/events', script.src),
-      allowLocalhost: has('allow-localhost'),
-      hashRouting: has('hash'),
+      allowLocalhost: attr('allow-localhost') != null,
+      hashRouting: attr('hash') != null,
       respectDnt: attr('respect-dnt') != 'false',
       ...(__EXTRAS__ && {
         outboundLinks: attr('outbound') != 'false',
         fileDownloads: attr('downloads') != 'false',
         engagement: attr('engagement') != 'false',
         // data-404 marks this page; data-404="false" ignores the meta tag.
-        notFound: attr('404') != 'false' && (has('404') || !!doc.querySelector('meta[name="liveinsight:404"]')),
+        notFound: attr('404') != 'false' && (attr('404') != null || !!doc.querySelector('meta[name="liveinsight:404"]')),
       }),
     }));
     // (A stub that is here has its queue: checked above.)

@@ -4,7 +4,7 @@ import { byteLength, takeBatch } from './lib/batch.js';
 import { patchHistory } from './lib/history.js';
 import { randomId } from './lib/id.js';
 import { KEYS, LIMITS } from './lib/limits.js';
-import { VALID_EVENT } from './lib/props.js';
+import { validEvent } from './lib/props.js';
 import { storage } from './lib/storage.js';
 import { cleanUrl } from './lib/url.js';
 import type { AnyEvents, EventCatalogue, InitOptions, Props, Tracker, TrackerEvent, TrackerMethods } from './types.js';
@@ -20,8 +20,6 @@ const safe =
     } catch {}
   };
 
-// The empty alternative is file: (and other host-less) pages.
-const LOCAL_HOST = /^(localhost|127\.0\.0\.1|)$/;
 
 /**
  * Starts tracking this page: page views (on load, on history navigation, on
@@ -50,13 +48,16 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
   let visibleSince = 0;
   let depth = 0;
   let stopped =
-    (!options.allowLocalhost && LOCAL_HOST.test(location.hostname)) ||
+    // The empty alternative is file: (and other host-less) pages.
+    (!options.allowLocalhost && /^(localhost|127\.0\.0\.1|)$/.test(location.hostname)) ||
     (options.respectDnt !== false && (nav.globalPrivacyControl || nav.doNotTrack == '1'));
 
-  // Capture: a click the page stops from propagating still counts. The signal (for
-  // destroy) only matters to the npm package.
-  const listen = <T extends Event>(target: EventTarget, type: string, fn: (event: T) => unknown) =>
-    target.addEventListener(
+  // Every listener is on window, in the capture phase: that phase passes window on the
+  // way to any target, so events at document (visibilitychange, prerenderingchange) and
+  // elements arrive too, bubbling or not, and a click the page stops from propagating
+  // still counts. The signal (for destroy) only matters to the npm package.
+  const listen = <T extends Event>(type: string, fn: (event: T) => unknown) =>
+    window.addEventListener(
       type,
       safe(fn) as EventListener,
       __CDN__ || { capture: true, signal: (controller as AbortController).signal },
@@ -182,7 +183,7 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
   });
 
   const track = safe((name: string, props?: Props) =>
-    VALID_EVENT.test(JSON.stringify([name, props ?? {}]))
+    validEvent(name, props)
       ? enqueue(name, cleanUrl(location, options.hashRouting), props)
       : console.warn('liveinsight: invalid event', name, props),
   );
@@ -208,17 +209,17 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
     local(KEYS.queue, 0);
     queue = [...replayed, ...queue];
     if (__EXTRAS__) visibleSince = doc.hidden ? 0 : Date.now();
-    listen(window, 'pagehide', () => {
+    listen('pagehide', () => {
       leave();
       // Forgotten, so that a restore from the back/forward cache (pageshow) counts again.
       lastUrl = 0;
     });
-    listen(doc, 'visibilitychange', () => (doc.hidden ? leave() : __EXTRAS__ && (visibleSince = Date.now())));
-    listen(doc, 'click', onClick);
+    listen('visibilitychange', () => (doc.hidden ? leave() : __EXTRAS__ && (visibleSince = Date.now())));
+    listen('click', onClick);
     if (__EXTRAS__) {
       // Middle clicks open links in a new tab without a click event.
-      listen(doc, 'auxclick', (event: MouseEvent) => event.button == 1 && onClick(event));
-      if (options.engagement) listen(window, 'scroll', measureScroll);
+      listen('auxclick', (event: MouseEvent) => event.button == 1 && onClick(event));
+      if (options.engagement) listen('scroll', measureScroll);
     }
     if (__CDN__ || options.autoPageviews !== false) {
       if (!__CDN__) {
@@ -228,8 +229,8 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
       patchHistory('pushState', pageview);
       patchHistory('replaceState', pageview);
       // Also fires for hash navigations, which are page views under hash routing.
-      listen(window, 'popstate', pageview);
-      listen(window, 'pageshow', pageview);
+      listen('popstate', pageview);
+      listen('pageshow', pageview);
       pageview();
     }
     replayed[0] && flush();
@@ -238,7 +239,7 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
   // A prerendered page has not been seen yet: nothing is recorded until (if) the user opens it.
   if (!stopped) {
     (doc as Document & { prerendering?: boolean }).prerendering
-      ? ((stopped = true), listen(doc, 'prerenderingchange', start))
+      ? ((stopped = true), listen('prerenderingchange', start))
       : start();
   }
 

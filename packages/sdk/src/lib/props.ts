@@ -1,10 +1,12 @@
 /**
- * A custom event as the collector accepts it, matched on the JSON of [name, props]:
+ * Whether the collector accepts this custom event, matched on the JSON of [name, props]:
  * a name of 1–64 chars; props an object of ≤ 30 keys of 1–64 chars whose values are
  * strings of ≤ 500 chars, finite numbers or booleans (NaN and Infinity serialise as
  * null; nested objects, arrays and null do not match). `\\.|[^"\\]` reads an escape
  * sequence as the one char it stands for, and leaves one way to match any input, so
  * a failing match cannot backtrack for long.
  */
-export const VALID_EVENT =
-  /^\["(\\.|[^"\\]){1,64}",\{("(\\.|[^"\\]){1,64}":("(\\.|[^"\\]){0,500}"|[\d-][^,}]*|true|false),?){0,30}\}\]$/;
+export const validEvent = (name: unknown, props: unknown): boolean =>
+  /^\["(\\.|[^"\\]){1,64}",\{("(\\.|[^"\\]){1,64}":("(\\.|[^"\\]){0,500}"|[\d-][^,}]*|true|false),?){0,30}\}\]$/.test(
+    JSON.stringify([name, props ?? {}]),
+  );
