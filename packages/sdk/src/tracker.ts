@@ -183,7 +183,7 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
   });
 
   const track = safe((name: string, props?: Props) =>
-    validEvent(name, props)
+    validEvent([name, props ?? {}])
       ? enqueue(name, cleanUrl(location, options.hashRouting), props)
       : console.warn('liveinsight: invalid event', name, props),
   );
