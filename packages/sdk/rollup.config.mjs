@@ -52,7 +52,7 @@ const block = () => ({
       node.body?.forEach?.((next, i) => {
         const previous = node.body[i - 1];
         // `…;let x` → `…,x` (the end of a declaration includes its semicolon)
-        if (previous?.type == 'VariableDeclaration' && next.type == 'VariableDeclaration' && code[previous.end - 1] == ';')
+        if (previous?.kind == 'let' && next.kind == 'let' && code[previous.end - 1] == ';')
           edits.push([previous.end - 1, next.start + (code[next.start + 3] == ' ' ? 4 : 3), ',']);
       });
     });
