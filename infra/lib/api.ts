@@ -18,17 +18,10 @@ import { Construct } from 'constructs';
 import type { Throttle } from './config.js';
 import type { FunctionId } from './functions.js';
 import { acknowledge } from './nag.js';
+import { CORS_HEADERS } from '@liveinsight/collector/cors';
 
-/**
- * The CORS headers of every answer, as the collector's handlers send them
- * (packages/collector/src/http/response.ts); test/api.test.ts holds the two together.
- */
-export const CORS_HEADERS = {
-  'Access-Control-Allow-Origin': '*',
-  'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
-  'Access-Control-Allow-Headers': 'Content-Type, X-API-Key, Authorization',
-  'Access-Control-Max-Age': '86400',
-} as const;
+/** The CORS headers of every answer: the collector's own, so the gateway's answers match its handlers'. */
+export { CORS_HEADERS };
 
 export interface RouteDefinition {
   readonly path: string;

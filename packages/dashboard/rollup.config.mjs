@@ -39,7 +39,8 @@ export default {
   output: { file: 'dist/main.js', format: 'es' },
   plugins: [
     resolve(),
-    typescript({ tsconfig: './tsconfig.build.json' }),
+    // The API's value lists come from the collector's source (one list for both sides).
+    typescript({ tsconfig: './tsconfig.build.json', include: ['src/**/*.ts', '../collector/src/api-*.ts'] }),
     terser({ format: { comments: false } }),
     copyStatic(['index.html', 'config.json']),
     bundleCss([require.resolve('uplot/dist/uPlot.min.css'), 'src/styles.css'], 'dist/app.css'),

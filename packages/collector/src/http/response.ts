@@ -1,12 +1,5 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-
-/** Sent on every response, errors included, so that browsers can read our error messages. */
-export const CORS_HEADERS = {
-  'Access-Control-Allow-Origin': '*',
-  'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
-  'Access-Control-Allow-Headers': 'Content-Type, X-API-Key, Authorization',
-  'Access-Control-Max-Age': '86400',
-} as const;
+import { CORS_HEADERS } from './cors.js';
 
 const JSON_HEADERS = {
   ...CORS_HEADERS,

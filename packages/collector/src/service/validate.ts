@@ -4,6 +4,7 @@
  */
 import { BadRequestError, PayloadTooLargeError } from '../errors.js';
 import type { FilterDimension, Interval, Period } from '../api-types.js';
+import { FILTER_DIMENSIONS, INTERVALS, PERIODS } from '../api-values.js';
 
 export const LIMITS = {
   bodyBytes: 64 * 1024,
@@ -226,19 +227,6 @@ export function parseRealtimeQuery(params: Params): RealtimeQuery {
   return { siteId, minutes };
 }
 
-export const PERIODS = ['today', '24h', '7d', '30d', '12mo'] as const satisfies readonly Period[];
-export const FILTER_DIMENSIONS = [
-  'page',
-  'referrer',
-  'utm_source',
-  'utm_medium',
-  'utm_campaign',
-  'country',
-  'browser',
-  'os',
-  'device',
-  'event',
-] as const satisfies readonly FilterDimension[];
 
 export const MAX_WINDOW_DAYS = 400;
 export const MAX_HOURLY_DAYS = 31;
@@ -294,8 +282,10 @@ export function parseStatsQuery(params: Params): StatsQuery {
   }
   let interval: Interval | undefined;
   if (p.interval !== undefined) {
-    if (p.interval !== 'hour' && p.interval !== 'day') throw new BadRequestError('interval must be hour or day');
-    interval = p.interval;
+    if (!(INTERVALS as readonly string[]).includes(p.interval)) {
+      throw new BadRequestError(`interval must be ${INTERVALS.join(' or ')}`);
+    }
+    interval = p.interval as Interval;
   }
   let filter: StatsQuery['filter'] = null;
   if (p.filter !== undefined) {

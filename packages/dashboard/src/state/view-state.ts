@@ -4,39 +4,17 @@
  * arrive there too (`#key=…`); it is split off here and never written back.
  */
 
-import type {
-  FilterDimension as ApiFilterDimension,
-  Interval as ApiInterval,
-  Period as ApiPeriod,
-} from '@liveinsight/collector/api-types';
+import { FILTER_DIMENSIONS, INTERVALS, PERIODS } from '@liveinsight/collector/api-values';
 
-export const PERIODS = ['today', '24h', '7d', '30d', '12mo'] as const satisfies readonly ApiPeriod[];
+export { FILTER_DIMENSIONS, INTERVALS, PERIODS };
 export type PresetPeriod = (typeof PERIODS)[number];
 export type Period = PresetPeriod | 'custom';
 
 export const DEFAULT_PERIOD: PresetPeriod = '7d';
 
-export const INTERVALS = ['hour', 'day'] as const satisfies readonly ApiInterval[];
 export type Interval = (typeof INTERVALS)[number];
 
-/** The dimensions GET /api/stats accepts as `filter=<dimension>:<value>`. */
-export const FILTER_DIMENSIONS = [
-  'page',
-  'referrer',
-  'utm_source',
-  'utm_medium',
-  'utm_campaign',
-  'country',
-  'browser',
-  'os',
-  'device',
-  'event',
-] as const satisfies readonly ApiFilterDimension[];
 export type FilterDimension = (typeof FILTER_DIMENSIONS)[number];
-
-/** Fails to compile when the API gains a filter dimension this list lacks. */
-const everyDimensionListed: Exclude<ApiFilterDimension, FilterDimension> extends never ? true : never = true;
-void everyDimensionListed;
 
 export interface Filter {
   dimension: FilterDimension;
