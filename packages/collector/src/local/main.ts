@@ -20,7 +20,8 @@ Press Ctrl+C to stop.`);
 let closing = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (closing) return;
+    // A second Ctrl+C forces the exit, should closing ever hang.
+    if (closing) process.exit(130);
     closing = true;
     console.log(`\n${signal}: closing…`);
     stack.close().then(

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
 import { extname, join, normalize, sep } from 'node:path';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -42,7 +43,9 @@ export async function serveFile(res: ServerResponse, root: string, relativePath:
     'Content-Length': info.size,
     'Cache-Control': 'no-cache',
   });
-  createReadStream(file).pipe(res);
+  // pipeline, not pipe: a file that vanishes mid-rebuild or a client that hangs up must
+  // end this response, not crash the process or leak the descriptor.
+  pipeline(createReadStream(file), res, () => {});
   return 'served';
 }
 
