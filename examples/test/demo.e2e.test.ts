@@ -118,8 +118,14 @@ describe('npm run demo against the local stack', () => {
     expect(first).toMatchObject({ events: due.length, accepted: due.length });
     // A second player from the same point sends those events again (all duplicates),
     // plus any whose time came in between.
+    // One exception: the engagement event of a session that began before `since` (its page
+    // view was never sent here) has no session to hold its id, so the collector stores it,
+    // counts nothing, and reports it accepted again on every resend.
+    const orphans = due.filter(
+      (e) => e.event_type === 'engagement' && !due.some((o) => o.session_id === e.session_id && o.event_type !== 'engagement'),
+    );
     const second = await tick();
     const dueLater = dueBy(second.sentUpTo);
-    expect(second).toMatchObject({ events: dueLater.length, accepted: dueLater.length - due.length });
+    expect(second).toMatchObject({ events: dueLater.length, accepted: dueLater.length - due.length + orphans.length });
   });
 });
