@@ -21,7 +21,7 @@ import { fnv1a, shortHash } from '../lib/hash.js';
 import { DAY_MS } from '../lib/time.js';
 import { onStoreReset } from '../store/client.js';
 import { putRawEvents, type RawEventItem } from '../store/events-store.js';
-import { FAMILY, totalKeys, visitorPk } from '../store/keys.js';
+import { FAMILY, OTHER, totalKeys, visitorPk } from '../store/keys.js';
 import { claimPending, commitSession, savePending, type SessionItem } from '../store/sessions-store.js';
 import { applyIncrements, claimVisitorMarker, registerSite, sortKeyOf, type Increment } from '../store/stats-store.js';
 import { clientAddress, clientInfo, countryCode, fileTime, pageInfo, referrerHost } from './enrich.js';
@@ -423,11 +423,33 @@ function touchDayTotals(increments: Increment[]): Increment[] {
   return ticks.length ? [...increments, ...ticks] : increments;
 }
 
+/** Distinct property items one request may write; past it a property counts as `prop#{name}#(other)#(other)`. */
+export const PROP_ITEMS_PER_REQUEST = 200;
+
+/**
+ * Bounds the writes one small request can cause: 50 events × 30 properties would
+ * otherwise be 1,500 items, each a write (three when over the day's cap).
+ */
+function propLimiter(): (increment: Increment) => Increment {
+  const items = new Set<string>();
+  return (increment) => {
+    if (increment.family !== FAMILY.prop) return increment;
+    const key = `${increment.pk}\n${sortKeyOf(increment)}`;
+    if (items.has(key)) return increment;
+    if (items.size < PROP_ITEMS_PER_REQUEST) {
+      items.add(key);
+      return increment;
+    }
+    return { ...increment, parts: [increment.parts[0] ?? '', OTHER, OTHER] };
+  };
+}
+
 /**
  * Collapses every session's increments to one ADD per item, applies them, and parks on
  * each session its own share of every ADD that failed. Returns how many ADDs failed.
  */
 async function applyCollapsed(work: SessionWork[], health: Increment[]): Promise<number> {
+  const limitProps = propLimiter();
   const collapsed = new Map<string, { increment: Increment; owners: { work: SessionWork; increment: Increment }[] }>();
   const merge = (increment: Increment, owner?: SessionWork) => {
     const key = `${increment.pk}\n${sortKeyOf(increment)}`;
@@ -441,7 +463,7 @@ async function applyCollapsed(work: SessionWork[], health: Increment[]): Promise
     }
     if (owner) entry.owners.push({ work: owner, increment });
   };
-  for (const w of work) for (const increment of touchDayTotals(w.increments)) merge(increment, w);
+  for (const w of work) for (const increment of touchDayTotals(w.increments)) merge(limitProps(increment), w);
   for (const increment of health) merge(increment);
   const entries = [...collapsed.values()];
   const failed = new Set(await applyIncrements(entries.map((e) => e.increment)));

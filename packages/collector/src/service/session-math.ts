@@ -127,6 +127,7 @@ export function planCommit(events: readonly CountedEvent[], latest: boolean, ctx
     lastActivity: last.time,
     latest,
     requireExisting: views.length === 0 && customs.length === 0,
+    now: ctx.receivedAt,
   };
 }
 

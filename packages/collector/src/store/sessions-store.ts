@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from '../lib/concurrency.js';
 import { recordCapacity, recordConditionFailure, recordIndexWrites } from './capacity.js';
 import { getDocumentClient } from './client.js';
@@ -58,6 +58,8 @@ export interface SessionCommit {
   latest: boolean;
   /** Only touch a session that exists (a batch of engagement events alone never starts one). */
   requireExisting: boolean;
+  /** Receive time (ms): a session whose ttl has passed is absent, even before DynamoDB deletes it. */
+  now: number;
 }
 
 export type CommitOutcome = { committed: true; old: SessionItem | undefined } | { committed: false; current: SessionItem | undefined };
@@ -115,6 +117,9 @@ export async function commitSession(commit: SessionCommit): Promise<CommitOutcom
     for (const hash of commit.seen) conditions.push(`NOT contains(${seen}, ${value(hash)})`);
   }
   if (commit.requireExisting) conditions.push('attribute_exists(session_id)');
+  // An expired item must not be added to: it is replaced (see expireSession) and the session starts anew.
+  const ttl = name('ttl');
+  conditions.push(`(attribute_not_exists(${ttl}) OR ${ttl} > ${value(nowSeconds(commit.now))})`);
 
   const expression = [
     sets.length ? `SET ${sets.join(', ')}` : '',
@@ -147,7 +152,42 @@ export async function commitSession(commit: SessionCommit): Promise<CommitOutcom
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     recordConditionFailure(tableName('sessions'));
-    return { committed: false, current: await getSession(commit.sessionId) };
+    const current = await getSession(commit.sessionId, commit.now, { includeExpired: true });
+    if (current && isExpired(current, commit.now)) {
+      await expireSession(commit.sessionId, commit.now);
+      return { committed: false, current: undefined };
+    }
+    return { committed: false, current };
+  }
+}
+
+const nowSeconds = (now: number) => Math.floor(now / 1000);
+
+/** DESIGN: reads filter `ttl > now`; DynamoDB deletes expired items late and dynalite never does. */
+export function isExpired(item: SessionItem, now: number): boolean {
+  return item.ttl !== undefined && Number(item.ttl) <= nowSeconds(now);
+}
+
+/** Deletes a session item that is past its ttl (only if it still is), so its id can start a new session. */
+async function expireSession(sessionId: string, now: number): Promise<void> {
+  try {
+    const output = await storeCall('session expire', () =>
+      getDocumentClient().send(
+        new DeleteCommand({
+          TableName: tableName('sessions'),
+          Key: { session_id: sessionId },
+          ConditionExpression: '#ttl <= :now',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: { ':now': nowSeconds(now) },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      ),
+    );
+    recordCapacity('write', output.ConsumedCapacity);
+  } catch (error) {
+    // Someone else replaced it first: the caller retries against the new item.
+    if (!isConditionFailure(error)) throw error;
+    recordConditionFailure(tableName('sessions'));
   }
 }
 
@@ -167,14 +207,16 @@ function indexWritesOf(old: SessionItem | undefined, commit: SessionCommit): num
   return moved ? 2 : projectedChanged ? 1 : 0;
 }
 
-export async function getSession(sessionId: string): Promise<SessionItem | undefined> {
+/** The session, or undefined when absent or past its ttl (unless includeExpired). */
+export async function getSession(sessionId: string, now: number, options: { includeExpired?: boolean } = {}): Promise<SessionItem | undefined> {
   const output = await storeCall('session read', () =>
     getDocumentClient().send(
       new GetCommand({ TableName: tableName('sessions'), Key: { session_id: sessionId }, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }),
     ),
   );
   recordCapacity('read', output.ConsumedCapacity);
-  return output.Item as SessionItem | undefined;
+  const item = output.Item as SessionItem | undefined;
+  return item && !options.includeExpired && isExpired(item, now) ? undefined : item;
 }
 
 /** Parks increments a request could not apply on the session, for whoever touches it next. */

@@ -54,13 +54,56 @@ export function sortKeyOf(inc: Pick<Increment, 'family' | 'parts'>): string {
   return inc.family === FAMILY.total ? (inc.parts[0] ?? FAMILY.total) : sortKey(inc.family, ...inc.parts);
 }
 
+/** DynamoDB refuses a sort key longer than this many UTF-8 bytes. */
+export const MAX_SORT_KEY_BYTES = 1024;
+
+/**
+ * Buckets whose cap is reached, with the sort keys admitted to them. Once full a bucket
+ * admits nothing more, so that set is final: a value not in it goes to `(other)` in one
+ * write instead of a failed conditional add and a refused slot claim. Bounded.
+ */
+const fullBuckets = new Map<string, Promise<Set<string>>>();
+const FULL_BUCKETS_LIMIT = 200;
+onStoreReset(() => fullBuckets.clear());
+
+const bucketKey = (pk: string, family: Family) => `${pk}\n${family}`;
+
+function markFull(pk: string, family: Family): void {
+  const key = bucketKey(pk, family);
+  if (fullBuckets.has(key)) return;
+  if (fullBuckets.size >= FULL_BUCKETS_LIMIT) fullBuckets.delete(fullBuckets.keys().next().value!);
+  const admitted = queryPartitions([pk], `${family}#`, true).then((items) => new Set((items.get(pk) ?? []).map((item) => item.sk)));
+  // A failed read only costs the shortcut: the bucket is looked up again next time.
+  admitted.catch(() => fullBuckets.delete(key));
+  fullBuckets.set(key, admitted);
+}
+
+async function admittedIfFull(pk: string, family: Family): Promise<Set<string> | undefined> {
+  try {
+    return await fullBuckets.get(bucketKey(pk, family));
+  } catch {
+    return undefined;
+  }
+}
+
 async function applyOne(inc: Increment): Promise<void> {
+  const other = otherKey(inc.family, inc.parts);
   const sk = sortKeyOf(inc);
+  // Too long for DynamoDB: counted where over-cap values go, rather than losing the batch.
+  if (Buffer.byteLength(sk, 'utf8') > MAX_SORT_KEY_BYTES) {
+    await add(inc.pk, other, inc.add);
+    return;
+  }
   const cap = CAPS[inc.family];
   const cacheKey = `${inc.pk}\n${sk}`;
-  if (cap === undefined || knownKeys.has(cacheKey) || inc.parts.every((p) => p === OTHER)) {
+  if (cap === undefined || knownKeys.has(cacheKey) || sk === other) {
     await add(inc.pk, sk, inc.add);
     remember(cacheKey);
+    return;
+  }
+  const admitted = await admittedIfFull(inc.pk, inc.family);
+  if (admitted) {
+    await add(inc.pk, admitted.has(sk) ? sk : other, inc.add);
     return;
   }
   // Unknown here: add only if the item exists, otherwise it needs one of the bucket's slots.
@@ -76,7 +119,8 @@ async function applyOne(inc: Increment): Promise<void> {
     await add(inc.pk, sk, inc.add);
     remember(cacheKey);
   } else {
-    await add(inc.pk, otherKey(inc.family, inc.parts), inc.add);
+    markFull(inc.pk, inc.family);
+    await add(inc.pk, other, inc.add);
   }
 }
 
