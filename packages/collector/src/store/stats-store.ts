@@ -38,7 +38,20 @@ const UPDATE_CONCURRENCY = 16;
  * because the store was unavailable (the caller decides what to do with them); any
  * other error is thrown.
  */
+/**
+ * Applies the increments and returns those that failed. The `total` items go last, once
+ * every other item has settled: they are the day cache's fingerprint (day-cache.ts), so a
+ * reader who sees a new fingerprint must also see every item written with it. Written
+ * together, a reader could cache a day between the two and keep it, partial, for good.
+ */
 export async function applyIncrements(increments: readonly Increment[]): Promise<Increment[]> {
+  const isTotal = (inc: Increment) => inc.family === FAMILY.total;
+  const items = increments.filter((inc) => !isTotal(inc));
+  const totals = increments.filter(isTotal);
+  return [...(await applyConcurrently(items)), ...(await applyConcurrently(totals))];
+}
+
+async function applyConcurrently(increments: readonly Increment[]): Promise<Increment[]> {
   const outcomes = await settleLimit(increments, UPDATE_CONCURRENCY, (inc) => applyOne(inc));
   const failed: Increment[] = [];
   outcomes.forEach((outcome, i) => {
