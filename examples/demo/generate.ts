@@ -1,20 +1,10 @@
 import { makeVisitor, SOURCES, visitHourUtc, type Visitor } from './audience.js';
 import { random, stableId, type Random } from './random.js';
+import type { TrackerEvent } from '@liveinsight/sdk';
 import { SITES, type Page, type Props, type Site } from './sites.js';
 
-/** One event exactly as the tracker puts it on the wire (see the wire contract in DESIGN.md). */
-export interface DemoEvent {
-  event_type: string;
-  event_id: string;
-  session_id: string;
-  timestamp: number;
-  page_url: string;
-  referrer: string;
-  site_id: string;
-  props?: Props;
-  screen: string;
-  language: string;
-}
+/** One event exactly as the tracker puts it on the wire: the SDK's own type. */
+export type DemoEvent = TrackerEvent;
 
 export interface DemoSession {
   siteId: string;
