@@ -1,6 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROP_ITEMS_PER_REQUEST } from '../src/service/ingest.js';
+import { flushSite } from '../src/service/rollup-flush.js';
 import { capacitySnapshot } from '../src/store/capacity.js';
 import { getDocumentClient } from '../src/store/client.js';
 import { CAPS, dayPkOfLabel } from '../src/store/keys.js';
@@ -61,9 +62,12 @@ describe('writes per request', () => {
     try {
       // Five distinct values: three admitted, two over the cap (the bucket is found full).
       await backfill([wireEvent({ session: newSessionId(), at, site, type: 'signup', props: { a: 1, b: 2, c: 3, d: 4, e: 5 } })]);
+      // Rollups are written when the deltas are flushed: each request's on its own here.
+      await flushSite(site);
       const props = Object.fromEntries(Array.from({ length: over }, (_, i) => [`k${i}`, i]));
       const before = statsWrites();
       await backfill([wireEvent({ session: newSessionId(), at: at + 1000, site, type: 'signup', props })]);
+      await flushSite(site);
       secondWrites = statsWrites() - before;
     } finally {
       CAPS.prop = saved;
@@ -87,6 +91,7 @@ describe('writes per request', () => {
       wireEvent({ session, at: at + e * 1000, site, type: 'click', props: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${e}_${i}`, 'v'])) }),
     );
     await backfill(events);
+    await flushSite(site);
     const pk = dayPkOfLabel(site, label(at));
     const items = (await queryPartitions([pk], 'prop#', true)).get(pk) ?? [];
     expect(items.length).toBeLessThanOrEqual(PROP_ITEMS_PER_REQUEST + 1);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAPS } from '../src/store/keys.js';
+import { flushSite } from '../src/service/rollup-flush.js';
 import { TOP_ROWS } from '../src/service/stats.js';
 import { backfill, ingestOk, newSessionId, sites, stats, wireEvent } from './support/api.js';
 import { useTestStore } from './support/store.js';
@@ -74,6 +75,8 @@ describe('GET /api/stats', () => {
     CAPS.page = 3;
     try {
       await traffic(site, 6, TODAY - 4 * DAY + HOUR, 6);
+      // The cap applies when the rollups are written: at the flush.
+      await flushSite(site);
     } finally {
       CAPS.page = saved;
     }

@@ -3,8 +3,9 @@
  * duplicates, came from bots, or were rejected (and why). Kept as extra counters on the
  * day's `total` item, which the request writes anyway.
  */
-import { dayPk, FAMILY, totalKey } from '../store/keys.js';
-import { applyIncrements, type Increment } from '../store/stats-store.js';
+import { dayPk, FAMILY, splitBucketPk, totalKey } from '../store/keys.js';
+import { putDeltas } from '../store/deltas-store.js';
+import type { Increment } from '../store/stats-store.js';
 import type { ReasonCode, RejectedEvent } from './validate.js';
 
 
@@ -42,10 +43,12 @@ export function healthIncrements(
 
 export const HEALTH_METRIC = HEALTH;
 
+/** Writes health counts as rollup deltas (one per site); a failure is logged, not thrown. */
 export async function recordHealthQuietly(increments: Increment[]): Promise<void> {
   if (!increments.length) return;
   try {
-    await applyIncrements(increments);
+    const sites = [...new Set(increments.map((i) => splitBucketPk(i.pk).site))];
+    await Promise.all(sites.map((site) => putDeltas(site, increments.filter((i) => splitBucketPk(i.pk).site === site))));
   } catch (error) {
     console.error(JSON.stringify({ level: 'warn', msg: 'ingestion health not recorded', error: String(error) }));
   }

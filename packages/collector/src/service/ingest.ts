@@ -21,9 +21,10 @@ import { fnv1a, shortHash } from '../lib/hash.js';
 import { DAY_MS } from '../lib/time.js';
 import { onStoreReset } from '../store/client.js';
 import { putRawEvents, type RawEventItem } from '../store/events-store.js';
-import { FAMILY, OTHER, totalKeys, visitorPk } from '../store/keys.js';
+import { FAMILY, OTHER, splitBucketPk, totalKeys, visitorPk } from '../store/keys.js';
 import { claimPending, commitSession, savePending, type SessionItem } from '../store/sessions-store.js';
-import { applyIncrements, claimVisitorMarker, registerSite, sortKeyOf, type Increment } from '../store/stats-store.js';
+import { putDeltas } from '../store/deltas-store.js';
+import { claimVisitorMarker, registerSite, sortKeyOf, type Increment } from '../store/stats-store.js';
 import { clientAddress, clientInfo, countryCode, fileTime, pageInfo, referrerHost } from './enrich.js';
 import {
   contribution,
@@ -37,6 +38,7 @@ import {
   type VisitorDay,
 } from './session-math.js';
 import { healthIncrements, recordHealthQuietly } from './health.js';
+import { collapse } from './rollup-flush.js';
 import { assertSomeValid, parseEventsBody, REASON, type RejectedEvent, type ValidEvent } from './validate.js';
 import { visitorDayTtl, visitorHash } from './visitors.js';
 
@@ -190,7 +192,7 @@ export async function ingestBatch(
     bots,
     rejected,
   });
-  const unapplied = await applyCollapsed(work, health);
+  const unbuffered = await bufferCollapsed(work, health);
 
   const parked = work.filter((w) => w.pending.length);
   if (parked.length || commitFailed) {
@@ -204,7 +206,7 @@ export async function ingestBatch(
       ),
     );
     throw new StorageUnavailableError(
-      `Storage is unavailable (${unapplied} rollup updates failed${commitFailed ? ', some sessions not committed' : ''}); please retry`,
+      `Storage is unavailable (${unbuffered ? 'rollup delta not written' : 'some sessions not committed'}); please retry`,
     );
   }
   return { accepted, duplicates, rejected: publicRejections(rejected) };
@@ -445,36 +447,36 @@ function propLimiter(): (increment: Increment) => Increment {
 }
 
 /**
- * Collapses every session's increments to one ADD per item, applies them, and parks on
- * each session its own share of every ADD that failed. Returns how many ADDs failed.
+ * Collapses every session's increments to one ADD per item and writes them as this
+ * request's rollup delta, one item per site (the flusher folds deltas into the rollups:
+ * rollup-flush.ts). A site whose delta could not be written has each of its sessions'
+ * shares parked on the session. Returns how many sites failed.
  */
-async function applyCollapsed(work: SessionWork[], health: Increment[]): Promise<number> {
+async function bufferCollapsed(work: SessionWork[], health: Increment[]): Promise<number> {
   const limitProps = propLimiter();
-  const collapsed = new Map<string, { increment: Increment; owners: { work: SessionWork; increment: Increment }[] }>();
-  const merge = (increment: Increment, owner?: SessionWork) => {
-    const key = `${increment.pk}\n${sortKeyOf(increment)}`;
-    let entry = collapsed.get(key);
-    if (!entry) {
-      entry = { increment: { ...increment, add: {} }, owners: [] };
-      collapsed.set(key, entry);
-    }
-    for (const [metric, amount] of Object.entries(increment.add)) {
-      entry.increment.add[metric] = (entry.increment.add[metric] ?? 0) + amount;
-    }
-    if (owner) entry.owners.push({ work: owner, increment });
+  const bySite = new Map<string, { increments: Increment[]; owners: SessionWork[] }>();
+  const site = (siteId: string) => {
+    let entry = bySite.get(siteId);
+    if (!entry) bySite.set(siteId, (entry = { increments: [], owners: [] }));
+    return entry;
   };
-  for (const w of work) for (const increment of touchDayTotals(w.increments)) merge(limitProps(increment), w);
-  for (const increment of health) merge(increment);
-  const entries = [...collapsed.values()];
-  const failed = new Set(await applyIncrements(entries.map((e) => e.increment)));
-  for (const entry of entries) {
-    if (!failed.has(entry.increment)) continue;
-    for (const owner of entry.owners) {
-      const last = owner.work.pending[owner.work.pending.length - 1];
-      if (last && !('m' in last)) last.i.push(owner.increment);
-      else owner.work.pending.push({ i: [owner.increment] });
-    }
+  for (const w of work) {
+    const entry = site(w.group.siteId);
+    entry.owners.push(w);
+    for (const increment of touchDayTotals(w.increments)) entry.increments.push(limitProps(increment));
   }
-  return failed.size;
+  for (const increment of health) site(splitBucketPk(increment.pk).site).increments.push(increment);
+  let failed = 0;
+  await Promise.all(
+    [...bySite].map(async ([siteId, entry]) => {
+      try {
+        await putDeltas(siteId, collapse(entry.increments));
+      } catch (error) {
+        if (!(error instanceof StorageUnavailableError)) throw error;
+        failed++;
+        for (const owner of entry.owners) if (owner.increments.length) owner.pending.push({ i: owner.increments });
+      }
+    }),
+  );
+  return failed;
 }
-

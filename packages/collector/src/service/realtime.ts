@@ -4,6 +4,7 @@ import { hourPk, totalKeys } from '../store/keys.js';
 import { queryActiveSessions } from '../store/sessions-store.js';
 import { getItems } from '../store/stats-store.js';
 import { DIRECT, UNKNOWN } from './labels.js';
+import { flushBeforeRead } from './rollup-flush.js';
 import type { RealtimeQuery } from './validate.js';
 
 const PER_MINUTE_WINDOW = 30;
@@ -16,6 +17,7 @@ const PER_MINUTE_WINDOW = 30;
 export async function getRealtime(query: RealtimeQuery, now: number): Promise<RealtimeData> {
   const firstMinute = floorTo(now, MINUTE_MS) - (PER_MINUTE_WINDOW - 1) * MINUTE_MS;
   const hours = [...new Set([floorTo(firstMinute, HOUR_MS), floorTo(now, HOUR_MS)])];
+  await flushBeforeRead(query.siteId);
   const [sessions, hourItems] = await Promise.all([
     queryActiveSessions(query.siteId, now - query.minutes * MINUTE_MS, now),
     getItems(hours.flatMap((hour) => totalKeys().map((sk) => ({ pk: hourPk(query.siteId, hour), sk })))),

@@ -20,6 +20,7 @@ import { dayPk, FAMILY, hourPk, METRIC, OTHER, parseSortKey, sortKey, totalKeys 
 import { readDayPartitions } from '../store/day-cache.js';
 import { getItems, queryPartitions, type StatsItem } from '../store/stats-store.js';
 import { HEALTH_METRIC, HEALTH_REASON_PREFIX } from './health.js';
+import { flushBeforeRead } from './rollup-flush.js';
 import { DIRECT } from './labels.js';
 import { MAX_HOURLY_DAYS, resolveStatsWindow, type StatsQuery } from './validate.js';
 
@@ -172,6 +173,7 @@ class Reader {
 export async function getStats(query: StatsQuery, now: number): Promise<StatsData> {
   const { from, to, interval: requested } = resolveStatsWindow(query, now);
   const { siteId: site, filter } = query;
+  await flushBeforeRead(site);
   const span = to - from;
   const dayAligned = from % DAY_MS === 0 && to % DAY_MS === 0;
   const approximations: Approximation[] = [];

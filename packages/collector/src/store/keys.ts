@@ -4,6 +4,8 @@
  *   {site}#H#{YYYY-MM-DDTHH}   hour bucket: `total` only (plus page views per minute)
  *   {site}#D#{YYYY-MM-DD}      day bucket: `total` and every dimension below
  *   {site}#V#{day}#{hash}      daily visitor marker (TTL)
+ *   {site}#Q                   rollup deltas not yet folded in (sort key `{ms}#{id}`, TTL),
+ *                              and the flush cursor (sort key `~cursor`)
  *   ~salt#{day}                the day's visitor-hash salt (TTL)
  *   ~sites                     registry of sites that have data, sort key = site id
  *
@@ -62,6 +64,14 @@ export const dayPk = (site: string, ms: number): string => `${site}#D#${dayLabel
 export const dayPkOfLabel = (site: string, day: string): string => `${site}#D#${day}`;
 export const visitorPk = (site: string, day: string, hash: string): string => `${site}#V#${day}#${hash}`;
 export const saltPk = (day: string): string => `~salt#${day}`;
+export const deltaPk = (site: string): string => `${site}#Q`;
+
+/** A bucket key split into its site and the rest (`H#…` or `D#…`): a delta stores only the rest. */
+export function splitBucketPk(pk: string): { site: string; bucket: string } {
+  const at = Math.max(pk.lastIndexOf('#H#'), pk.lastIndexOf('#D#'));
+  if (at < 0) throw new Error(`not a bucket key: ${pk}`);
+  return { site: pk.slice(0, at), bucket: pk.slice(at + 1) };
+}
 export const SITES_PK = '~sites';
 
 const escapePart = (part: string): string => part.replace(/%/g, '%25').replace(/#/g, '%23');

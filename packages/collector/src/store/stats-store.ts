@@ -33,33 +33,60 @@ onStoreReset(() => knownKeys.clear());
 
 const UPDATE_CONCURRENCY = 16;
 
-/**
- * Applies increments, each as one UpdateItem ADD. Returns the increments that failed
- * because the store was unavailable (the caller decides what to do with them); any
- * other error is thrown.
- */
-/**
- * Applies the increments and returns those that failed. The `total` items go last, once
- * every other item has settled: they are the day cache's fingerprint (day-cache.ts), so a
- * reader who sees a new fingerprint must also see every item written with it. Written
- * together, a reader could cache a day between the two and keep it, partial, for good.
- */
-export async function applyIncrements(increments: readonly Increment[]): Promise<Increment[]> {
-  const isTotal = (inc: Increment) => inc.family === FAMILY.total;
-  const items = increments.filter((inc) => !isTotal(inc));
-  const totals = increments.filter(isTotal);
-  return [...(await applyConcurrently(items)), ...(await applyConcurrently(totals))];
+interface RollupWrite {
+  pk: string;
+  sk: string;
+  add: Record<string, number>;
+  total: boolean;
+  /** The increments merged into this write: they failed if it fails. */
+  sources: Increment[];
 }
 
-async function applyConcurrently(increments: readonly Increment[]): Promise<Increment[]> {
-  const outcomes = await settleLimit(increments, UPDATE_CONCURRENCY, (inc) => applyOne(inc));
+/**
+ * Applies the increments of flush `seq`, each as one UpdateItem ADD, and returns those
+ * that failed because the store was unavailable; any other error is thrown.
+ *
+ * Exactly once: every item remembers the last flush applied to it (`fs`), and an ADD is
+ * conditional on `fs < seq`, so a flush that is run again (it failed half-way, or two
+ * flushers run it together) adds nothing twice. Flushes of a site are numbered in order.
+ *
+ * The `total` items go last, once every other item has settled: they are the day cache's
+ * fingerprint (day-cache.ts), so a reader who sees a new fingerprint must also see every
+ * item written with it. Written together, a reader could cache a day between the two and
+ * keep it, partial, for good.
+ */
+export async function applyIncrements(increments: readonly Increment[], seq: number): Promise<Increment[]> {
   const failed: Increment[] = [];
-  outcomes.forEach((outcome, i) => {
-    if (outcome.status === 'fulfilled') return;
-    const error = toStorageError(outcome.reason, 'rollup update');
-    if (error instanceof Error && error.name === 'StorageUnavailableError') failed.push(increments[i]!);
-    else throw error;
+  const unavailable = (error: unknown): boolean => {
+    const storeError = toStorageError(error, 'rollup update');
+    if (storeError instanceof Error && storeError.name === 'StorageUnavailableError') return true;
+    throw storeError;
+  };
+  // The item each increment goes to (the cap may fold it into (other)); several may go to
+  // the same one, and the `fs` guard lets a flush add to an item once: they are merged.
+  const targets = await settleLimit(increments, UPDATE_CONCURRENCY, (inc) => targetOf(inc));
+  const writes = new Map<string, RollupWrite>();
+  targets.forEach((outcome, i) => {
+    const inc = increments[i]!;
+    if (outcome.status === 'rejected') {
+      if (unavailable(outcome.reason)) failed.push(inc);
+      return;
+    }
+    const key = `${inc.pk}\n${outcome.value}`;
+    let write = writes.get(key);
+    if (!write) writes.set(key, (write = { pk: inc.pk, sk: outcome.value, add: {}, total: inc.family === FAMILY.total, sources: [] }));
+    for (const [metric, amount] of Object.entries(inc.add)) write.add[metric] = (write.add[metric] ?? 0) + amount;
+    write.sources.push(inc);
   });
+  const apply = async (list: RollupWrite[]) => {
+    const outcomes = await settleLimit(list, UPDATE_CONCURRENCY, (w) => add(w.pk, w.sk, w.add, seq));
+    outcomes.forEach((outcome, i) => {
+      if (outcome.status === 'rejected' && unavailable(outcome.reason)) failed.push(...list[i]!.sources);
+    });
+  };
+  const all = [...writes.values()];
+  await apply(all.filter((w) => !w.total));
+  await apply(all.filter((w) => w.total));
   return failed;
 }
 
@@ -99,47 +126,30 @@ async function admittedIfFull(pk: string, family: Family): Promise<Set<string> |
   }
 }
 
-async function applyOne(inc: Increment): Promise<void> {
+/** The sort key an increment is written to: its own, or (other) when its bucket is full. */
+async function targetOf(inc: Increment): Promise<string> {
   const other = otherKey(inc.family, inc.parts);
   const sk = sortKeyOf(inc);
   // Too long for DynamoDB: counted where over-cap values go, rather than losing the batch.
-  if (Buffer.byteLength(sk, 'utf8') > MAX_SORT_KEY_BYTES) {
-    await add(inc.pk, other, inc.add);
-    return;
-  }
+  if (Buffer.byteLength(sk, 'utf8') > MAX_SORT_KEY_BYTES) return other;
   const cap = CAPS[inc.family];
   const cacheKey = `${inc.pk}\n${sk}`;
-  if (cap === undefined || knownKeys.has(cacheKey) || sk === other) {
-    await add(inc.pk, sk, inc.add);
-    remember(cacheKey);
-    return;
-  }
+  if (cap === undefined || knownKeys.has(cacheKey) || sk === other) return sk;
   const admitted = await admittedIfFull(inc.pk, inc.family);
-  if (admitted) {
-    await add(inc.pk, admitted.has(sk) ? sk : other, inc.add);
-    return;
-  }
-  // Unknown here: add only if the item exists, otherwise it needs one of the bucket's slots.
-  try {
-    await add(inc.pk, sk, inc.add, 'attribute_exists(pk)');
+  if (admitted) return admitted.has(sk) ? sk : other;
+  // Unknown here: an existing item has its slot; a new one needs one of the bucket's slots.
+  if ((await itemExists(inc.pk, sk)) || (await claimSlot(inc.pk, inc.family, cap))) {
     remember(cacheKey);
-    return;
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    recordConditionFailure(tableName('stats'));
+    return sk;
   }
-  if (await claimSlot(inc.pk, inc.family, cap)) {
-    await add(inc.pk, sk, inc.add);
-    remember(cacheKey);
-  } else {
-    markFull(inc.pk, inc.family);
-    await add(inc.pk, other, inc.add);
-  }
+  markFull(inc.pk, inc.family);
+  return other;
 }
 
-async function add(pk: string, sk: string, counters: Record<string, number>, condition?: string): Promise<void> {
-  const names: Record<string, string> = {};
-  const values: Record<string, number> = {};
+/** ADDs the counters unless flush `seq` (or a later one) reached the item already. */
+async function add(pk: string, sk: string, counters: Record<string, number>, seq: number): Promise<void> {
+  const names: Record<string, string> = { '#fs': 'fs' };
+  const values: Record<string, number> = { ':fs': seq };
   const clauses: string[] = [];
   Object.entries(counters).forEach(([name, value], i) => {
     if (!value) return;
@@ -148,18 +158,33 @@ async function add(pk: string, sk: string, counters: Record<string, number>, con
     clauses.push(`#c${i} :c${i}`);
   });
   if (!clauses.length) return;
-  const output = await getDocumentClient().send(
-    new UpdateCommand({
-      TableName: tableName('stats'),
-      Key: { pk, sk },
-      UpdateExpression: `ADD ${clauses.join(', ')}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-      ...(condition ? { ConditionExpression: condition } : {}),
-      ReturnConsumedCapacity: 'TOTAL',
-    }),
+  try {
+    const output = await getDocumentClient().send(
+      new UpdateCommand({
+        TableName: tableName('stats'),
+        Key: { pk, sk },
+        UpdateExpression: `SET #fs = :fs ADD ${clauses.join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ConditionExpression: 'attribute_not_exists(#fs) OR #fs < :fs',
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    recordCapacity('write', output.ConsumedCapacity);
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    recordConditionFailure(tableName('stats'));
+  }
+}
+
+async function itemExists(pk: string, sk: string): Promise<boolean> {
+  const output = await storeCall('stats read', () =>
+    getDocumentClient().send(
+      new GetCommand({ TableName: tableName('stats'), Key: { pk, sk }, ConsistentRead: true, ProjectionExpression: 'pk', ReturnConsumedCapacity: 'TOTAL' }),
+    ),
   );
-  recordCapacity('write', output.ConsumedCapacity);
+  recordCapacity('read', output.ConsumedCapacity);
+  return output.Item !== undefined;
 }
 
 /** Takes one of the bucket's distinct-value slots for `family`; false once the cap is reached. */

@@ -1,0 +1,108 @@
+/**
+ * Folds rollup deltas into the rollups: every request writes what it adds as one delta
+ * item (ingest.ts); a flush collapses all the deltas of a site since the last flush into
+ * one ADD per rollup item. Rollup writes then follow the number of distinct items per
+ * flush, not the number of requests: the busier the site, the more requests share each
+ * write.
+ *
+ * A flush, per site:
+ *   1. reads the cursor; if a flush is open (its flusher failed or is still running), runs
+ *      that one first: running a flush twice is safe (applyIncrements' `fs` guard);
+ *   2. otherwise opens flush seq+1 over the deltas after the cursor up to the watermark,
+ *      with a conditional write: of two flushers, one opens it and both may run it;
+ *   3. applies the collapsed increments, then closes the flush.
+ * The watermark keeps a flush off deltas that may still be in flight: in this process it
+ * knows them (deltas-store.ts); for other processes (other Lambda containers) it waits
+ * LIVEINSIGHT_FLUSH_GRACE_MS after a delta's stamp. Locally one process does everything,
+ * so the grace is 0 and a read sees every write that finished before it.
+ */
+import { StorageUnavailableError } from '../errors.js';
+import { mapLimit } from '../lib/concurrency.js';
+import { closeFlush, openFlush, queryDeltas, readCursor, START, watermark, type Delta, type FlushCursor } from '../store/deltas-store.js';
+import { applyIncrements, listSites, sortKeyOf, type Increment } from '../store/stats-store.js';
+
+/** Deltas one flush takes at most; a backlog is worked off in several. */
+const DELTAS_PER_FLUSH = 2_000;
+const MAX_FLUSHES_PER_CALL = 50;
+
+export function flushGraceMs(env: NodeJS.ProcessEnv = process.env): number {
+  const grace = Number(env.LIVEINSIGHT_FLUSH_GRACE_MS ?? 0);
+  return Number.isFinite(grace) && grace > 0 ? grace : 0;
+}
+
+export interface FlushResult {
+  deltas: number;
+  items: number;
+}
+
+/** Folds the site's deltas up to the watermark into the rollups. */
+export async function flushSite(site: string, graceMs = flushGraceMs()): Promise<FlushResult> {
+  const result: FlushResult = { deltas: 0, items: 0 };
+  for (let round = 0; round < MAX_FLUSHES_PER_CALL; round++) {
+    const cursor = await readCursor(site);
+    let flush: FlushCursor | undefined = cursor?.open ? cursor : undefined;
+    let deltas: Delta[] | undefined;
+    if (!flush) {
+      const after = cursor?.upto;
+      const bound = watermark(graceMs);
+      deltas = await queryDeltas(site, after ?? START, bound, DELTAS_PER_FLUSH);
+      if (!deltas.length) return result;
+      // A backlog: this flush stops at its last delta, the next one goes on.
+      const upto = deltas.length >= DELTAS_PER_FLUSH ? deltas[deltas.length - 1]!.sk : bound;
+      flush = await openFlush(site, cursor, upto);
+      if (!flush) continue; // Another flusher opened one: read it and help.
+    }
+    // The deltas just read are exactly the flush's: none can appear below the watermark.
+    const done = await runFlush(site, flush, deltas);
+    result.deltas += done.deltas;
+    result.items += done.items;
+  }
+  return result;
+}
+
+async function runFlush(site: string, flush: FlushCursor, read?: Delta[]): Promise<FlushResult> {
+  const deltas = read ?? (await queryDeltas(site, flush.prev, flush.upto));
+  const increments = collapse(deltas.flatMap((d) => d.increments));
+  const failed = await applyIncrements(increments, flush.seq);
+  if (failed.length) {
+    throw new StorageUnavailableError(`Storage is unavailable (${failed.length} of ${increments.length} rollup updates of ${site} failed); the next flush resumes`);
+  }
+  await closeFlush(site, flush.seq);
+  return { deltas: deltas.length, items: increments.length };
+}
+
+/** One increment per rollup item, counters summed. */
+export function collapse(increments: readonly Increment[]): Increment[] {
+  const byItem = new Map<string, Increment>();
+  for (const increment of increments) {
+    const key = `${increment.pk}\n${sortKeyOf(increment)}`;
+    let into = byItem.get(key);
+    if (!into) byItem.set(key, (into = { ...increment, add: {} }));
+    for (const [metric, amount] of Object.entries(increment.add)) into.add[metric] = (into.add[metric] ?? 0) + amount;
+  }
+  return [...byItem.values()];
+}
+
+/** Flushes every site that has data (the scheduled flush, and GET /api/sites). */
+export async function flushAllSites(graceMs = flushGraceMs()): Promise<FlushResult & { sites: number }> {
+  const sites = await listSites();
+  const results = await mapLimit(sites, 8, ({ siteId }) => flushSite(siteId, graceMs));
+  return {
+    sites: sites.length,
+    deltas: results.reduce((sum, r) => sum + r.deltas, 0),
+    items: results.reduce((sum, r) => sum + r.items, 0),
+  };
+}
+
+/**
+ * For the readers: brings the rollups up to date before they are read. A failure is
+ * logged, not thrown: the answer is then a little behind, which beats no answer.
+ */
+export async function flushBeforeRead(sites: string | 'all'): Promise<void> {
+  try {
+    if (sites === 'all') await flushAllSites();
+    else await flushSite(sites);
+  } catch (error) {
+    console.error(JSON.stringify({ level: 'warn', msg: 'rollups not flushed before read', error: String(error) }));
+  }
+}

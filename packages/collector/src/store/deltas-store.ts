@@ -1,0 +1,201 @@
+/**
+ * Rollup deltas: what a request adds to the rollups, written as one item instead of one
+ * UpdateItem per rollup item, and folded in later by the flusher (service/rollup-flush.ts),
+ * which collapses many requests into one ADD per item. Plus the flusher's cursor, one
+ * item per site, that says which deltas are folded in and which flush is under way.
+ *
+ *   pk `{site}#Q`, sk `{ms, 13 digits}#{random}`  a delta (`d`: JSON), expires after DELTA_TTL_MS
+ *   pk `{site}#Q`, sk `~cursor`                   seq, upto, prev, open (see the flusher)
+ */
+import { randomUUID } from 'node:crypto';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DAY_MS } from '../lib/time.js';
+import { recordCapacity, recordConditionFailure } from './capacity.js';
+import { getDocumentClient } from './client.js';
+import { isConditionFailure, storeCall, toStorageError } from './failures.js';
+import { deltaPk, splitBucketPk, type Family } from './keys.js';
+import type { Increment } from './stats-store.js';
+import { tableName } from './tables.js';
+
+/** Far longer than any delta waits (the flusher runs every minute); TTL only tidies up. */
+export const DELTA_TTL_MS = 7 * DAY_MS;
+const CURSOR_SK = '~cursor';
+/** Below every delta's sort key (they start with a 13-digit time). */
+export const START = '0';
+/** JSON characters per delta item: far below DynamoDB's 400 KB item limit. */
+const MAX_DELTA_CHARS = 100_000;
+
+/** An increment without its site (the partition says it): [bucket, family, parts, counters]. */
+type StoredIncrement = [string, Family, string[], Record<string, number>];
+
+export interface Delta {
+  sk: string;
+  increments: Increment[];
+}
+
+/**
+ * Stamps of this process's delta writes still in flight. A flusher in this process
+ * never passes them (see watermark); writes of other processes are covered by the grace.
+ */
+const inFlight = new Map<number, number>();
+
+const skOf = (stamp: number, id: string): string => `${String(stamp).padStart(13, '0')}#${id}`;
+
+/**
+ * The newest sort key a flush may take now: deltas stamped more than `graceMs` ago, and
+ * none at or after a write of this process that is still in flight. Stamps and watermark
+ * are wall-clock times of the processes (not event or receive times, which tests and
+ * backfills set).
+ */
+export function watermark(graceMs: number): string {
+  let bound = Date.now() - graceMs;
+  for (const stamp of inFlight.keys()) bound = Math.min(bound, stamp - 1);
+  // `~` sorts after every id character: all deltas of the bound's millisecond are in.
+  return `${String(bound).padStart(13, '0')}#~`;
+}
+
+/** Writes a site's increments as delta items (one, unless an import brings thousands). */
+export async function putDeltas(site: string, increments: readonly Increment[]): Promise<void> {
+  const stored: StoredIncrement[] = increments.map((inc) => {
+    const { site: incSite, bucket } = splitBucketPk(inc.pk);
+    if (incSite !== site) throw new Error(`increment of ${incSite} in a delta of ${site}`);
+    return [bucket, inc.family, inc.parts, inc.add];
+  });
+  const chunks: string[] = [];
+  let current: StoredIncrement[] = [];
+  let chars = 0;
+  for (const item of stored) {
+    const size = JSON.stringify(item).length;
+    if (current.length && chars + size > MAX_DELTA_CHARS) {
+      chunks.push(JSON.stringify(current));
+      current = [];
+      chars = 0;
+    }
+    current.push(item);
+    chars += size;
+  }
+  if (current.length) chunks.push(JSON.stringify(current));
+  await Promise.all(chunks.map((d) => putDelta(site, d)));
+}
+
+async function putDelta(site: string, d: string): Promise<void> {
+  // Stamped just before the write: the grace counts from here.
+  const stamp = Date.now();
+  inFlight.set(stamp, (inFlight.get(stamp) ?? 0) + 1);
+  try {
+    const output = await storeCall('rollup delta', () =>
+      getDocumentClient().send(
+        new PutCommand({
+          TableName: tableName('stats'),
+          Item: { pk: deltaPk(site), sk: skOf(stamp, randomUUID().slice(0, 12)), d, ttl: Math.floor((stamp + DELTA_TTL_MS) / 1000) },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      ),
+    );
+    recordCapacity('write', output.ConsumedCapacity);
+  } finally {
+    const left = inFlight.get(stamp)! - 1;
+    if (left) inFlight.set(stamp, left);
+    else inFlight.delete(stamp);
+  }
+}
+
+/** Deltas with `after < sk <= upto`, oldest first, at most `limit`. */
+export async function queryDeltas(site: string, after: string, upto: string, limit = Infinity): Promise<Delta[]> {
+  const deltas: Delta[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const output = await storeCall('rollup delta query', () =>
+      getDocumentClient().send(
+        new QueryCommand({
+          TableName: tableName('stats'),
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :after AND :upto',
+          ExpressionAttributeValues: { ':pk': deltaPk(site), ':after': after, ':upto': upto },
+          ConsistentRead: true,
+          ExclusiveStartKey,
+          ...(Number.isFinite(limit) ? { Limit: Math.min(1000, limit - deltas.length + 1) } : {}),
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      ),
+    );
+    recordCapacity('read', output.ConsumedCapacity);
+    for (const item of output.Items ?? []) {
+      const sk = String(item.sk);
+      // BETWEEN includes `after`: that one is folded in already.
+      if (sk === after) continue;
+      if (deltas.length >= limit) return deltas;
+      deltas.push({ sk, increments: decode(site, String(item.d)) });
+    }
+    ExclusiveStartKey = output.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return deltas;
+}
+
+function decode(site: string, d: string): Increment[] {
+  return (JSON.parse(d) as StoredIncrement[]).map(([bucket, family, parts, add]) => ({ pk: `${site}#${bucket}`, family, parts, add }));
+}
+
+/** Deltas with `after < sk <= upto` are what flush `seq` folds in; `open` until it is done. */
+export interface FlushCursor {
+  seq: number;
+  prev: string;
+  upto: string;
+  open: boolean;
+}
+
+export async function readCursor(site: string): Promise<FlushCursor | undefined> {
+  const output = await storeCall('flush cursor read', () =>
+    getDocumentClient().send(
+      new GetCommand({ TableName: tableName('stats'), Key: { pk: deltaPk(site), sk: CURSOR_SK }, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }),
+    ),
+  );
+  recordCapacity('read', output.ConsumedCapacity);
+  const item = output.Item;
+  return item ? { seq: Number(item.seq), prev: String(item.prev), upto: String(item.upto), open: Boolean(item.open) } : undefined;
+}
+
+/**
+ * Starts flush `seq + 1` over `(current.upto, upto]`. Returns it, or undefined when
+ * another flusher moved the cursor first (it is then read again).
+ */
+export async function openFlush(site: string, current: FlushCursor | undefined, upto: string): Promise<FlushCursor | undefined> {
+  const next: FlushCursor = { seq: (current?.seq ?? 0) + 1, prev: current?.upto ?? START, upto, open: true };
+  try {
+    const output = await getDocumentClient().send(
+      new PutCommand({
+        TableName: tableName('stats'),
+        Item: { pk: deltaPk(site), sk: CURSOR_SK, ...next },
+        ConditionExpression: current ? 'seq = :seq AND #open = :false' : 'attribute_not_exists(pk)',
+        ...(current ? { ExpressionAttributeNames: { '#open': 'open' }, ExpressionAttributeValues: { ':seq': current.seq, ':false': false } } : {}),
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    recordCapacity('write', output.ConsumedCapacity);
+    return next;
+  } catch (error) {
+    if (!isConditionFailure(error)) throw toStorageError(error, 'flush cursor');
+    recordConditionFailure(tableName('stats'));
+    return undefined;
+  }
+}
+
+/** Marks flush `seq` done (a no-op when another flusher did). */
+export async function closeFlush(site: string, seq: number): Promise<void> {
+  try {
+    const output = await getDocumentClient().send(
+      new UpdateCommand({
+        TableName: tableName('stats'),
+        Key: { pk: deltaPk(site), sk: CURSOR_SK },
+        UpdateExpression: 'SET #open = :false',
+        ConditionExpression: 'seq = :seq',
+        ExpressionAttributeNames: { '#open': 'open' },
+        ExpressionAttributeValues: { ':seq': seq, ':false': false },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    recordCapacity('write', output.ConsumedCapacity);
+  } catch (error) {
+    if (!isConditionFailure(error)) throw toStorageError(error, 'flush cursor');
+    recordConditionFailure(tableName('stats'));
+  }
+}

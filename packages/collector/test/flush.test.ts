@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collapse, flushSite } from '../src/service/rollup-flush.js';
+import { capacitySnapshot } from '../src/store/capacity.js';
+import { getDocumentClient } from '../src/store/client.js';
+import { openFlush, queryDeltas, readCursor, START, watermark } from '../src/store/deltas-store.js';
+import { tableName } from '../src/store/tables.js';
+import { backfill, ingestOk, newSessionId, stats, wireEvent } from './support/api.js';
+import { useTestStore } from './support/store.js';
+
+useTestStore();
+beforeAll(() => {
+  process.env.LIVEINSIGHT_API_KEY = 'flush-test-key';
+});
+afterAll(() => {
+  delete process.env.LIVEINSIGHT_API_KEY;
+});
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const TODAY = Math.floor(Date.now() / DAY) * DAY;
+const label = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const statsWrites = () => capacitySnapshot().write[tableName('stats')] ?? 0;
+const onDay = (site: string, at: number) => stats({ site_id: site, from: label(at), to: label(at) });
+
+/** One page view in a new session per request: the worst case for rollup writes. */
+async function visits(site: string, n: number, at: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    await backfill([wireEvent({ session: newSessionId(), at: at + i * 1000, site, url: `https://${site}/pricing`, referrer: 'https://www.bing.com/' })]);
+  }
+}
+
+/** Makes the next ADDs of the stats table fail as a throttled DynamoDB would, `count` times. */
+function throttleAdds(count: number): () => void {
+  let left = count;
+  const name = `throttle-${Math.random()}`;
+  getDocumentClient().middlewareStack.add(
+    (next) => async (args) => {
+      const input = args.input as { TableName?: string; UpdateExpression?: string };
+      if (left > 0 && input.TableName === tableName('stats') && input.UpdateExpression?.includes('ADD')) {
+        left--;
+        throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client' });
+      }
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
+  return () => getDocumentClient().middlewareStack.remove(name);
+}
+
+describe('rollup deltas and the flush', () => {
+  it('writes one delta per request and no rollup item until a flush', async () => {
+    const site = 'deltas.test';
+    const at = TODAY - 2 * DAY + 9 * HOUR;
+    await visits(site, 3, at);
+    const deltas = await queryDeltas(site, START, watermark(0));
+    expect(deltas).toHaveLength(3);
+    expect(deltas.every((d) => d.increments.some((i) => i.pk === `${site}#D#${label(at)}`))).toBe(true);
+    expect(await readCursor(site)).toBeUndefined();
+    // The read flushes first: it sees every request that finished before it.
+    const data = await onDay(site, at);
+    expect(data.totals).toMatchObject({ pageviews: 3, sessions: 3 });
+    expect(await readCursor(site)).toMatchObject({ seq: 1, open: false });
+  });
+
+  it('collapses many requests into one write per rollup item', async () => {
+    const site = 'collapse.test';
+    const at = TODAY - 3 * DAY + 9 * HOUR;
+    await visits(site, 20, at);
+    const before = statsWrites();
+    const flushed = await flushSite(site);
+    const writes = statsWrites() - before;
+    expect(flushed.deltas).toBe(20);
+    // Hour and day total, page, source, tech, country: the same six items for all 20 requests,
+    // and today's total, which keeps the ingestion health counts (by receive day).
+    expect(flushed.items).toBe(7);
+    // Plus a distinct-value slot for each new capped item (page, source, tech, country) and
+    // opening and closing the flush: 13, where writing per request took over a hundred.
+    expect(writes).toBeLessThanOrEqual(flushed.items + 4 + 2);
+    expect((await onDay(site, at)).totals).toMatchObject({ pageviews: 20, sessions: 20, bounce_rate: 1 });
+  });
+
+  it('counts once when a flush is run again, or by two flushers at the same time', async () => {
+    const site = 'twice.test';
+    const at = TODAY - 4 * DAY + 9 * HOUR;
+    await visits(site, 4, at);
+    await Promise.all([flushSite(site), flushSite(site), flushSite(site)]);
+    // A flusher that stopped after opening its flush: whoever comes next runs it.
+    await visits(site, 2, at + HOUR);
+    const cursor = await readCursor(site);
+    const opened = await openFlush(site, cursor, watermark(0));
+    expect(opened).toMatchObject({ seq: cursor!.seq + 1, open: true });
+    expect(await openFlush(site, cursor, watermark(0))).toBeUndefined();
+    await Promise.all([flushSite(site), flushSite(site)]);
+    expect(await readCursor(site)).toMatchObject({ seq: opened!.seq, open: false });
+    expect((await onDay(site, at)).totals).toMatchObject({ pageviews: 6, sessions: 6 });
+  });
+
+  it('resumes a flush that failed half-way and adds nothing twice', async () => {
+    const site = 'halfway.test';
+    const at = TODAY - 5 * DAY + 9 * HOUR;
+    await visits(site, 5, at);
+    // Two of the six ADDs fail: the flush stops with its cursor open.
+    const restore = throttleAdds(2);
+    await expect(flushSite(site)).rejects.toThrow(/unavailable/i);
+    restore();
+    expect(await readCursor(site)).toMatchObject({ seq: 1, open: true });
+    await flushSite(site);
+    expect(await readCursor(site)).toMatchObject({ seq: 1, open: false });
+    const data = await onDay(site, at);
+    expect(data.totals).toMatchObject({ pageviews: 5, sessions: 5 });
+    expect(data.breakdowns.pages).toEqual([{ value: '/pricing', pageviews: 5, visitors: expect.any(Number) }]);
+    expect(data.breakdowns.browsers.reduce((sum, row) => sum + row.pageviews, 0)).toBe(5);
+  });
+
+  it('leaves deltas younger than the grace for a later flush (writes of other processes may still be in flight)', async () => {
+    const site = 'grace.test';
+    const at = TODAY - 6 * DAY + 9 * HOUR;
+    await visits(site, 2, at);
+    expect(await flushSite(site, 60_000)).toEqual({ deltas: 0, items: 0 });
+    expect(await flushSite(site, 0)).toMatchObject({ deltas: 2 });
+  });
+
+  it('never passes a delta this process is still writing', async () => {
+    const site = 'inflight.test';
+    const session = newSessionId();
+    // Hold the delta's PutItem until a flush has looked.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let reached!: () => void;
+    const putReached = new Promise<void>((resolve) => (reached = resolve));
+    getDocumentClient().middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { TableName?: string; Item?: { pk?: string } };
+        if (input.TableName === tableName('stats') && input.Item?.pk === `${site}#Q`) {
+          reached();
+          await held;
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'holdDelta' },
+    );
+    try {
+      const posting = ingestOk({ events: [wireEvent({ session, at: Date.now(), site })], sent_at: Date.now() });
+      await putReached;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(await flushSite(site, 0)).toEqual({ deltas: 0, items: 0 });
+      release();
+      await posting;
+    } finally {
+      getDocumentClient().middlewareStack.remove('holdDelta');
+    }
+    expect(await flushSite(site, 0)).toMatchObject({ deltas: 1 });
+    expect((await stats({ site_id: site, period: 'today' })).totals.pageviews).toBe(1);
+  });
+
+  it('sums the counters of an item across increments', () => {
+    const pk = 'sum.test#D#2026-01-01';
+    expect(
+      collapse([
+        { pk, family: 'page', parts: ['/a'], add: { pv: 1, vi: 1 } },
+        { pk, family: 'page', parts: ['/a'], add: { pv: 2 } },
+        { pk, family: 'page', parts: ['/b'], add: { pv: 1 } },
+      ]),
+    ).toEqual([
+      { pk, family: 'page', parts: ['/a'], add: { pv: 3, vi: 1 } },
+      { pk, family: 'page', parts: ['/b'], add: { pv: 1 } },
+    ]);
+  });
+});
