@@ -16,7 +16,7 @@ import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { TableId } from '@liveinsight/collector/tables';
-import type { FunctionId } from './functions.js';
+import { type FunctionId, isScheduled } from './functions.js';
 import { acknowledge } from './nag.js';
 
 const PERIOD = Duration.minutes(5);
@@ -39,9 +39,10 @@ export interface LiveInsightAlarmsProps {
 
 /**
  * The original deployment's alarms, one per function for errors (it had three
- * functions, /api/sites makes four), API 4xx and 5xx, DynamoDB throttling of the tables
- * and of the ActivityIndex, and the collector's duration; with an SNS topic when an
- * e-mail address or topic is given. Missing data is not breaching: no traffic is fine.
+ * functions; /api/sites and the scheduled flush make five), API 4xx and 5xx, DynamoDB
+ * throttling of the tables and of the ActivityIndex, and the collector's duration; with
+ * an SNS topic when an e-mail address or topic is given. Missing data is not breaching:
+ * no traffic is fine.
  */
 export class LiveInsightAlarms extends Construct {
   readonly alarms: Alarm[] = [];
@@ -52,11 +53,14 @@ export class LiveInsightAlarms extends Construct {
     const name = (suffix: string) => `liveinsight-${props.stage}-${suffix}`;
 
     for (const [fnId, fn] of Object.entries(props.functions) as [FunctionId, IFunction][]) {
-      // Handler faults are answered as 500s (the API alarm); Errors counts crashes,
-      // timeouts and out-of-memory kills.
+      // The API handlers answer their faults as 500s (the API alarm), so their Errors count
+      // crashes, timeouts and out-of-memory kills; the scheduled flush has no caller to
+      // answer and throws when a flush fails, which counts too.
       this.add(`${fnId}Errors`, {
         name: name(`${fnId}-errors`),
-        description: `The ${fnId} function failed (crash, timeout or out of memory). See its log group.`,
+        description: isScheduled(fnId)
+          ? `The scheduled ${fnId} function failed (a flush threw, or it crashed, timed out or ran out of memory); the deltas wait for the next run or read. See its log group.`
+          : `The ${fnId} function failed (crash, timeout or out of memory). See its log group.`,
         metric: fn.metricErrors({ period: PERIOD, statistic: Stats.SUM }),
         threshold: 1,
       });

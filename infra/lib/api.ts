@@ -16,7 +16,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Throttle } from './config.js';
-import type { FunctionId } from './functions.js';
+import type { ApiFunctionId } from './functions.js';
 import { acknowledge } from './nag.js';
 import { CORS_HEADERS } from '@liveinsight/collector/cors';
 
@@ -26,7 +26,7 @@ export { CORS_HEADERS };
 export interface RouteDefinition {
   readonly path: string;
   readonly method: 'GET' | 'POST';
-  readonly fn: FunctionId;
+  readonly fn: ApiFunctionId;
   /** Reads need the key; the tracker's POST is public. */
   readonly apiKeyRequired: boolean;
 }
@@ -55,7 +55,8 @@ const GATEWAY_RESPONSES = [
 
 export interface LiveInsightApiProps {
   readonly stage: string;
-  readonly functions: Record<FunctionId, IFunction>;
+  /** The route handlers; any other function (the scheduled flush) is ignored. */
+  readonly functions: Record<ApiFunctionId, IFunction>;
   readonly readKey: IApiKey;
   readonly throttle: Throttle;
   readonly readThrottle: Throttle;

@@ -24,6 +24,8 @@ export interface ApiFunctionProps {
   readonly projectRoot: string;
   readonly description: string;
   readonly logRetention: RetentionDays;
+  /** 30 s, as the original deployment's API handlers, unless given. */
+  readonly timeout?: Duration;
   readonly environment?: Record<string, string>;
 }
 
@@ -32,11 +34,12 @@ export interface ApiFunctionProps {
 const REQUIRE_SHIM = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
 
 /**
- * One API handler as a Lambda function with the defaults fixed once: Node.js 22 on
- * arm64 (cheaper per GB-second than x86), 256 MB / 30 s as the original deployment,
- * bundled locally by esbuild (minified ESM with source maps), JSON logs into its own
- * log group with a retention period, and a role that starts with nothing but that log
- * group: tables are added one by one through `bindTable`.
+ * One collector handler (an API route's, or the scheduled flush) as a Lambda function with
+ * the defaults fixed once: Node.js 22 on arm64 (cheaper per GB-second than x86), 256 MB /
+ * 30 s as the original deployment (the flush sets a longer timeout), bundled locally by
+ * esbuild (minified ESM with source maps), JSON logs into its own log group with a
+ * retention period, and a role that starts with nothing but that log group: tables are
+ * added one by one through `bindTable`.
  */
 export class ApiFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: ApiFunctionProps) {
@@ -59,7 +62,7 @@ export class ApiFunction extends NodejsFunction {
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: 256,
-      timeout: Duration.seconds(30),
+      timeout: props.timeout ?? Duration.seconds(30),
       role,
       logGroup,
       loggingFormat: LoggingFormat.JSON,

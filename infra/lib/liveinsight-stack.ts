@@ -26,6 +26,7 @@ export interface LiveInsightStackProps extends StackProps {
 export class LiveInsightStack extends Stack {
   readonly tables: LiveInsightTables['tables'];
   readonly functions: CollectorFunctions['functions'];
+  readonly schedules: CollectorFunctions['schedules'];
   readonly readKey: ReadKey;
   readonly api: LiveInsightApi;
   readonly site: StaticSite;
@@ -37,7 +38,7 @@ export class LiveInsightStack extends Stack {
 
     const { tables } = new LiveInsightTables(this, 'Tables', { deletionProtection: config.deletionProtection });
     const readKey = new ReadKey(this, 'ReadKey', { stage: config.stage, revision: config.apiKeyRevision });
-    const { functions } = new CollectorFunctions(this, 'Functions', {
+    const { functions, schedules } = new CollectorFunctions(this, 'Functions', {
       tables,
       projectRoot: REPO_ROOT,
       logRetention: config.logRetention,
@@ -71,6 +72,7 @@ export class LiveInsightStack extends Stack {
 
     this.tables = tables;
     this.functions = functions;
+    this.schedules = schedules;
     this.readKey = readKey;
     this.api = api;
     this.site = site;

@@ -35,13 +35,14 @@ describe('alarms', () => {
     alarms = alarmsOf(template);
   });
 
-  it('raises the original eight alarms, plus one for the /api/sites function the original did not have', () => {
+  it('raises the original eight alarms, plus one each for the /api/sites and flush functions the original did not have', () => {
     expect(Object.keys(alarms).sort()).toEqual(
       [
         'liveinsight-dev-events-errors',
         'liveinsight-dev-realtime-errors',
         'liveinsight-dev-stats-errors',
         'liveinsight-dev-sites-errors',
+        'liveinsight-dev-flush-errors',
         'liveinsight-dev-api-4xx',
         'liveinsight-dev-api-5xx',
         'liveinsight-dev-dynamodb-table-throttles',
@@ -52,7 +53,7 @@ describe('alarms', () => {
   });
 
   it('watches the Errors metric of each function', () => {
-    for (const id of ['events', 'realtime', 'stats', 'sites'] as const) {
+    for (const id of ['events', 'realtime', 'stats', 'sites', 'flush'] as const) {
       expect(alarms[`liveinsight-dev-${id}-errors`]).toMatchObject({
         Namespace: 'AWS/Lambda',
         MetricName: 'Errors',
@@ -61,6 +62,8 @@ describe('alarms', () => {
         Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack, stack.functions[id]) } }],
       });
     }
+    // The flush has no caller to answer: a failed flush throws, and its alarm says so.
+    expect(alarms['liveinsight-dev-flush-errors']!.AlarmDescription).toContain('a flush threw');
   });
 
   it('watches the API stage for 5xx counts and the share of 4xx', () => {
@@ -117,7 +120,7 @@ describe('alarms with -c alarmEmail', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     const topic = { Ref: logicalId(stack, stack.alarms.topic!) };
     const alarms = Object.values(alarmsOf(template));
-    expect(alarms).toHaveLength(9);
+    expect(alarms).toHaveLength(10);
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([topic]);
       expect(alarm.OKActions).toEqual([topic]);

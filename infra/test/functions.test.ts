@@ -1,7 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLES, type TableId } from '@liveinsight/collector/tables';
-import { FUNCTIONS, type FunctionId } from '../lib/functions.js';
+import { FLUSH_GRACE_MS, FUNCTIONS, type FunctionId } from '../lib/functions.js';
 import type { LiveInsightStack } from '../lib/liveinsight-stack.js';
 import { actionsOn, grantsOfRole, logicalId, type Grant } from './support/iam.js';
 import { synthesize } from './support/synth.js';
@@ -9,6 +9,7 @@ import { synthesize } from './support/synth.js';
 const FUNCTION_IDS = Object.keys(FUNCTIONS) as FunctionId[];
 const TABLE_IDS = Object.keys(TABLES) as TableId[];
 const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+const READS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
 
 describe('functions', () => {
   let template: Template;
@@ -32,17 +33,35 @@ describe('functions', () => {
     return template.toJSON().Resources[fnLogicalId].Properties;
   };
 
-  it('runs the four handlers on Node.js 22, arm64, 256 MB, 30 s, as `handler` of an ES module bundle', () => {
+  it('runs the five handlers on Node.js 22, arm64, 256 MB, as `handler` of an ES module bundle', () => {
     expect(Object.keys(template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } })))
-      .toHaveLength(4);
+      .toHaveLength(5);
     for (const id of FUNCTION_IDS) {
       expect(fnProps(id)).toMatchObject({
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
         MemorySize: 256,
-        Timeout: 30,
         Handler: 'index.handler',
       });
+    }
+  });
+
+  it('gives the API handlers 30 s and the flush 50 s', () => {
+    for (const id of ['events', 'realtime', 'stats', 'sites'] as const) expect(fnProps(id).Timeout, id).toBe(30);
+    expect(fnProps('flush').Timeout).toBe(50);
+  });
+
+  it('hands every function the flush grace of 60 s', () => {
+    expect(FLUSH_GRACE_MS).toBe(60_000);
+    for (const id of FUNCTION_IDS) {
+      expect(fnProps(id).Environment.Variables.LIVEINSIGHT_FLUSH_GRACE_MS, id).toBe('60000');
+    }
+  });
+
+  it('keeps every function\'s timeout below the flush grace, so no delta write is still in flight when it is folded', () => {
+    for (const id of FUNCTION_IDS) {
+      const graceSeconds = Number(fnProps(id).Environment.Variables.LIVEINSIGHT_FLUSH_GRACE_MS) / 1000;
+      expect(fnProps(id).Timeout, id).toBeLessThan(graceSeconds);
     }
   });
 
@@ -68,13 +87,15 @@ describe('functions', () => {
     }
   });
 
-  it('hands every function the read key by reference to the generated secret, never as a literal', () => {
+  it('hands every API function the read key by reference to the generated secret, never as a literal', () => {
     const secretId = logicalId(stack, stack.readKey.secret);
-    for (const id of FUNCTION_IDS) {
+    for (const id of ['events', 'realtime', 'stats', 'sites'] as const) {
       expect(fnProps(id).Environment.Variables.LIVEINSIGHT_API_KEY).toEqual({
         'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: secretId }, ':SecretString:::}}']],
       });
     }
+    // The flush answers no request: it has no key to compare.
+    expect(fnProps('flush').Environment.Variables.LIVEINSIGHT_API_KEY).toBeUndefined();
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: Match.objectLike({ PasswordLength: 40, ExcludePunctuation: true }),
     });
@@ -97,27 +118,32 @@ describe('functions', () => {
     expect(actions.has('dynamodb:Scan')).toBe(false);
   });
 
-  it('gives the read functions no write action on any resource', () => {
-    for (const id of ['realtime', 'stats', 'sites'] as const) {
-      const actions = new Set(grants[id].flatMap((grant) => grant.actions));
-      for (const write of WRITES) expect(actions.has(write), `${id} ${write}`).toBe(false);
-      expect([...actions].some((action) => action.endsWith('*') && action.startsWith('dynamodb:'))).toBe(false);
+  it('lets the readers and the flush read and write stats (they flush before reading), and write nothing else', () => {
+    for (const id of ['realtime', 'stats', 'sites', 'flush'] as const) {
+      const actions = actionsOn(grants[id], tableIds.stats);
+      for (const action of [...READS, 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) {
+        expect(actions.has(action), `${id} ${action}`).toBe(true);
+      }
+      for (const other of ['events', 'sessions'] as const) {
+        for (const resource of [tableIds[other], `${tableIds[other]}/index/*`]) {
+          const otherActions = actionsOn(grants[id], resource);
+          for (const write of WRITES) expect(otherActions.has(write), `${id} ${write} on ${other}`).toBe(false);
+        }
+      }
+      const all = grants[id].flatMap((grant) => grant.actions);
+      expect(all.some((action) => action.endsWith('*') && action.startsWith('dynamodb:')), id).toBe(false);
     }
   });
 
-  it('lets realtime query the sessions ActivityIndex and read stats', () => {
+  it('lets realtime query the sessions ActivityIndex', () => {
     expect(actionsOn(grants.realtime, `${tableIds.sessions}/index/*`).has('dynamodb:Query')).toBe(true);
-    for (const action of ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchGetItem']) {
-      expect(actionsOn(grants.realtime, tableIds.stats).has(action), action).toBe(true);
-    }
   });
 
-  it('keeps stats and sites on the stats table alone', () => {
-    for (const id of ['stats', 'sites'] as const) {
-      expect(actionsOn(grants[id], tableIds.stats).has('dynamodb:Query')).toBe(true);
+  it('keeps stats, sites and the flush on the stats table alone', () => {
+    for (const id of ['stats', 'sites', 'flush'] as const) {
       for (const other of ['events', 'sessions'] as const) {
         expect(actionsOn(grants[id], tableIds[other]).size, `${id} on ${other}`).toBe(0);
-        expect(actionsOn(grants[id], `${tableIds[other]}/index/*`).size).toBe(0);
+        expect(actionsOn(grants[id], `${tableIds[other]}/index/*`).size, `${id} on ${other} indexes`).toBe(0);
       }
     }
   });
@@ -137,5 +163,61 @@ describe('functions', () => {
       const role = template.toJSON().Resources[logicalId(stack, stack.functions[id].role!)];
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     }
+  });
+});
+
+describe('flush schedule', () => {
+  let template: Template;
+  let stack: LiveInsightStack;
+  let resources: Record<string, { Type: string; Properties: Record<string, any> }>;
+
+  beforeAll(() => {
+    ({ template, stack } = synthesize());
+    resources = template.toJSON().Resources;
+  });
+
+  const ofType = (type: string) => Object.values(resources).filter((r) => r.Type === type);
+
+  it('runs the flush once a minute through one EventBridge rule, and nothing else on a schedule', () => {
+    const rules = ofType('AWS::Events::Rule');
+    expect(rules).toHaveLength(1);
+    expect(rules[0]!.Properties).toMatchObject({ ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
+    expect(rules[0]!.Properties.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': [logicalId(stack, stack.functions.flush), 'Arn'] },
+        // A missed run is not retried: the next one, a minute later, resumes.
+        RetryPolicy: { MaximumRetryAttempts: 0 },
+      }),
+    ]);
+    expect(logicalId(stack, stack.functions.flush)).toMatch(/^Functionsflush/);
+  });
+
+  it('lets EventBridge invoke the flush from that rule alone', () => {
+    const fromEvents = ofType('AWS::Lambda::Permission').filter((p) => p.Properties.Principal === 'events.amazonaws.com');
+    expect(fromEvents.map((p) => p.Properties)).toEqual([
+      expect.objectContaining({
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [logicalId(stack, stack.functions.flush), 'Arn'] },
+        SourceArn: { 'Fn::GetAtt': [logicalId(stack, stack.schedules.flush), 'Arn'] },
+      }),
+    ]);
+  });
+
+  it('does not retry a failed flush, and reserves no concurrency', () => {
+    const flush = { Ref: logicalId(stack, stack.functions.flush) };
+    const configs = ofType('AWS::Lambda::EventInvokeConfig');
+    expect(configs.map((c) => c.Properties)).toEqual([
+      expect.objectContaining({ FunctionName: flush, MaximumRetryAttempts: 0, Qualifier: '$LATEST' }),
+    ]);
+    for (const fn of ofType('AWS::Lambda::Function')) {
+      expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    }
+  });
+
+  it('serves no API route from the flush', () => {
+    const flushId = logicalId(stack, stack.functions.flush);
+    const methods = ofType('AWS::ApiGateway::Method');
+    expect(methods.length).toBeGreaterThan(0);
+    for (const method of methods) expect(JSON.stringify(method.Properties.Integration ?? {})).not.toContain(flushId);
   });
 });

@@ -3,9 +3,10 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTIONS, type FunctionId } from '../lib/functions.js';
 
 const INFRA = join(import.meta.dirname, '..');
-const HANDLERS = ['events', 'realtime', 'stats', 'sites'];
+const HANDLERS = Object.keys(FUNCTIONS) as FunctionId[];
 const OPTIONAL_SDK_PEERS = ['@aws-sdk/signature-v4-crt', '@aws-sdk/signature-v4a'];
 
 /**
@@ -40,9 +41,9 @@ describe('cdk synth', () => {
     expect(existsSync(join(out, 'LiveInsight-dev.template.json'))).toBe(true);
   });
 
-  const bundleOf = (handler: string) => {
+  const bundleOf = (handler: FunctionId) => {
     const fn = Object.values(template.Resources).find(
-      (r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties.Description).includes(`/api/${handler}`),
+      (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Description === FUNCTIONS[handler].description,
     )!;
     return join(out, `asset.${(fn.Properties.Code.S3Key as string).replace(/\.zip$/, '')}`);
   };
