@@ -24,13 +24,11 @@ const squeeze = () =>
       unsafe_methods: true,
       booleans_as_integers: true,
     },
-    // The options object never leaves the CDN bundle, so its property names can shrink too.
+    // The extras' options object never leaves the CDN bundle, so its property names can
+    // shrink too (not `engagement`: the loader also reads data-engagement as dataset.engagement).
     mangle: {
       toplevel: true,
-      properties: {
-        builtins: true,
-        regex: /^(siteId|endpoint|allowLocalhost|hashRouting|respectDnt|outboundLinks|fileDownloads|engagement|notFound)$/,
-      },
+      properties: { builtins: true, regex: /^(outboundLinks|fileDownloads|notFound)$/ },
     },
     format: { comments: false, wrap_func_args: false },
   });

@@ -1,4 +1,4 @@
-import { init } from './tracker.js';
+import { create } from './tracker.js';
 import type { Tracker } from './types.js';
 
 /** The pre-load stub from the README: calls queued in `q` as argument lists. */
@@ -13,26 +13,28 @@ type Global = Window & { liveinsight?: Tracker & Stub };
  * nothing, quietly.
  */
 try {
-  const doc = document;
-  const script = doc.currentScript as HTMLScriptElement;
-  const attr = (name: string) => script.getAttribute('data-' + name);
+  const script = document.currentScript as HTMLScriptElement;
+  // data-allow-localhost is data.allowLocalhost, data-respect-dnt data.respectDnt.
+  const data = script.dataset;
   const stub = (window as Global).liveinsight;
   // Without a stub's queue, a liveinsight global means this script already ran.
   if (!stub || stub.q) {
-    const tracker = ((window as Global).liveinsight = init({
-      siteId: attr('site') || location.hostname,
-      endpoint: attr('endpoint') || new URL('/api/events', script.src),
-      allowLocalhost: attr('allow-localhost') != null,
-      hashRouting: attr('hash') != null,
-      respectDnt: attr('respect-dnt') != 'false',
-      ...(__EXTRAS__ && {
-        outboundLinks: attr('outbound') != 'false',
-        fileDownloads: attr('downloads') != 'false',
-        engagement: attr('engagement') != 'false',
-        // data-404 marks this page; data-404="false" ignores the meta tag.
-        notFound: attr('404') != 'false' && (attr('404') != null || !!doc.querySelector('meta[name="liveinsight:404"]')),
-      }),
-    }));
+    const tracker = ((window as Global).liveinsight = create(
+      data.endpoint || new URL('/api/events', script.src),
+      data.site || location.hostname,
+      'allowLocalhost' in data,
+      'hash' in data,
+      data.respectDnt != 'false',
+      __EXTRAS__
+        ? {
+            outboundLinks: data.outbound != 'false',
+            fileDownloads: data.downloads != 'false',
+            engagement: data.engagement != 'false',
+            // data-404 marks this page; data-404="false" ignores the meta tag.
+            notFound: data[404] != 'false' && (404 in data || !!document.querySelector('meta[name="liveinsight:404"]')),
+          }
+        : {},
+    ));
     // (A stub that is here has its queue: checked above.)
     stub?.q!.map((call) => (tracker as (...args: unknown[]) => void)(...(call as unknown[])));
   }

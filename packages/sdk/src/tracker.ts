@@ -28,6 +28,23 @@ const safe =
  * pre-load stub that `window.liveinsight` replaces.
  */
 export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptions): Tracker<E> {
+  return create<E>(options.endpoint, options.siteId, options.allowLocalhost, options.hashRouting, options.respectDnt !== false, options);
+}
+
+/**
+ * `init()` with the core's options as arguments, the way the script tag's loader calls
+ * it: the CDN build then has no options object to build and read (bytes paid on every
+ * page view). `options` carries the rest: the extras', and the npm-only `autoPageviews`
+ * and `beforeSend`.
+ */
+export function create<E extends EventCatalogue<E> = AnyEvents>(
+  endpoint: string | URL,
+  siteId: string,
+  allowLocalhost: boolean | undefined,
+  hashRouting: boolean | undefined,
+  respectDnt: boolean,
+  options: Omit<InitOptions, 'endpoint' | 'siteId'>,
+): Tracker<E> {
   const doc = document;
   const nav = navigator as Navigator & { globalPrivacyControl?: boolean };
   const controller = __CDN__ ? 0 : new AbortController();
@@ -49,15 +66,15 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
   let depth = 0;
   let stopped =
     // The empty alternative is file: (and other host-less) pages.
-    (!options.allowLocalhost && /^(localhost|127\.0\.0\.1|)$/.test(location.hostname)) ||
-    (options.respectDnt !== false && (nav.globalPrivacyControl || nav.doNotTrack == '1'));
+    (!allowLocalhost && /^(localhost|127\.0\.0\.1|)$/.test(location.hostname)) ||
+    (respectDnt && (nav.globalPrivacyControl || nav.doNotTrack == '1'));
 
   // Every listener is on window, in the capture phase: that phase passes window on the
   // way to any target, so events at document (visibilitychange, prerenderingchange) and
   // elements arrive too, bubbling or not, and a click the page stops from propagating
   // still counts. The signal (for destroy) only matters to the npm package.
   const listen = <T extends Event>(type: string, fn: (event: T) => unknown) =>
-    window.addEventListener(
+    addEventListener(
       type,
       safe(fn) as EventListener,
       __CDN__ || { capture: true, signal: (controller as AbortController).signal },
@@ -68,19 +85,19 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
   const stored = (): TrackerEvent[] => ([] as TrackerEvent[]).concat(local(KEYS.queue) || []);
 
   // A string body is sent as text/plain: a "simple" request, so no CORS preflight.
-  const post = (body: string) => fetch(options.endpoint, { method: 'POST', body, keepalive: true });
+  const post = (body: string) => fetch(endpoint, { method: 'POST', body, keepalive: true });
   const body = (events: TrackerEvent[]) => JSON.stringify({ events, sent_at: Date.now() });
 
   // The collector's Retry-After (seconds) when it gave one (a network error reads as
   // none), else exponential backoff with full jitter, so that pages which failed
   // together do not retry together.
-  const retry = (retryAfter?: unknown) => {
-    // (Unless the page handed the batch to localStorage meanwhile.)
-    if (inFlight) timer = setTimeout(
+  // (Unless the page handed the batch to localStorage meanwhile.)
+  const retry = (retryAfter?: unknown) =>
+    inFlight &&
+    (timer = setTimeout(
       send,
       +retryAfter! * 1e3 || Math.random() * Math.min(LIMITS.retryMaxMs, LIMITS.retryBaseMs * 2 ** attempt++),
-    );
-  };
+    ));
 
   // fetch reports every failure through its promise, so this never throws.
   // keepalive lets a regular flush finish even if the page goes away meanwhile.
@@ -91,7 +108,7 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
       (response) =>
         response.status > 428
           ? retry(response.headers.get('Retry-After'))
-          : ((inFlight = attempt = 0), flush()),
+          : flush((inFlight = attempt = 0)), // (0: not leaving)
       retry,
     );
 
@@ -100,14 +117,13 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
   // which outlives the page, or where one is missing or refused by fetch keepalive,
   // which may still get out (Date: any function serves to swallow the rejection).
   const flush = safe((leaving?: unknown) => {
-    for (let batch, text; queue[0] && (leaving || !inFlight); ) {
+    for (let text; queue[0] && (leaving || !inFlight); ) {
       clearTimeout(timer);
       timer = 0;
-      batch = takeBatch(queue);
       // (text first: a missing sendBeacon skips the evaluation of its arguments.)
       leaving
-        ? ((text = body(batch)), nav.sendBeacon?.(options.endpoint, text) || post(text).catch(Date))
-        : ((inFlight = batch), send());
+        ? ((text = body(takeBatch(queue))), nav.sendBeacon?.(endpoint, text) || post(text).catch(Date))
+        : ((inFlight = takeBatch(queue)), send());
     }
   });
 
@@ -120,25 +136,26 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
     }
     session[2] = now;
     storage('sessionStorage', KEYS.session, session);
-    let event: TrackerEvent | null | undefined | false = {
+    // Pushed as a literal in place, which costs the script tag the fewest bytes; the npm
+    // build's beforeSend then takes it back out and puts back what it returns, if anything.
+    let length = queue.push({
       event_type: type,
       session_id: session[0]!,
       event_id: randomId(),
       timestamp: now,
       page_url: url,
       referrer: doc.referrer,
-      site_id: options.siteId,
+      site_id: siteId,
       props,
-      screen: screen.width + 'x' + screen.height,
-      language: nav.language,
-    };
-    if (!__CDN__ && options.beforeSend) event = options.beforeSend(event);
-    if (__CDN__ || event) {
-      queue.push(event as TrackerEvent);
-      queue.length >= LIMITS.flushEvents || byteLength(queue) > LIMITS.batchBytes
-        ? flush()
-        : (timer ||= setTimeout(flush, LIMITS.flushMs));
+    });
+    if (!__CDN__ && options.beforeSend) {
+      const edited = options.beforeSend(queue.pop()!);
+      if (!edited) return;
+      length = queue.push(edited);
     }
+    length >= LIMITS.flushEvents || byteLength(queue) > LIMITS.batchBytes
+      ? flush()
+      : (timer ||= setTimeout(flush, LIMITS.flushMs));
   };
 
   const measureScroll = () => {
@@ -171,43 +188,28 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
   };
 
   const pageview = safe(() => {
-    const url = cleanUrl(location, options.hashRouting);
+    const url = cleanUrl(location, hashRouting);
     if (url != lastUrl) {
       if (__EXTRAS__) {
         reportEngagement(true);
         depth = 0;
       }
-      enqueue(__EXTRAS__ && options.notFound && !lastUrl ? '404' : 'page_view', url);
-      lastUrl = url;
+      // (The type is worked out before lastUrl changes: arguments are evaluated in order.)
+      enqueue(__EXTRAS__ && options.notFound && !lastUrl ? '404' : 'page_view', (lastUrl = url));
     }
   });
 
   const track = safe((name: string, props?: Props) =>
     validEvent([name, props ?? {}])
-      ? enqueue(name, cleanUrl(location, options.hashRouting), props)
+      ? enqueue(name, cleanUrl(location, hashRouting), props)
       : console.warn('liveinsight: invalid event', name, props),
   );
 
-  const onClick = (event: MouseEvent) => {
-    const target = event.target as Element;
-    const element = target.closest<HTMLElement>('[data-li-event]');
-    if (element) {
-      const props: Props = {};
-      for (const { name, value } of element.attributes) name.startsWith('data-li-prop-') && (props[name.slice(13)] = value);
-      track(element.dataset.liEvent!, props);
-    }
-    if (__EXTRAS__) {
-      const link = target.closest('a[href]');
-      const extra = link && linkEvent(link as HTMLAnchorElement, options.fileDownloads, options.outboundLinks);
-      extra && enqueue(extra[0], cleanUrl(location, options.hashRouting), { url: extra[1] });
-    }
-  };
-
   const start = () => {
     stopped = false;
-    const replayed = stored();
+    // The queue is empty until now: nothing is recorded before the start.
+    const replayed = (queue = stored())[0];
     local(KEYS.queue, 0);
-    queue = [...replayed, ...queue];
     if (__EXTRAS__) visibleSince = doc.hidden ? 0 : Date.now();
     listen('pagehide', () => {
       leave();
@@ -215,6 +217,20 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
       lastUrl = 0;
     });
     listen('visibilitychange', () => (doc.hidden ? leave() : __EXTRAS__ && (visibleSince = Date.now())));
+    const onClick = (event: MouseEvent) => {
+      const target = event.target as Element;
+      const element = target.closest<HTMLElement>('[data-li-event]');
+      if (element) {
+        const props: Props = {};
+        for (const { name, value } of element.attributes) /^data-li-prop-/.test(name) && (props[name.slice(13)] = value);
+        track(element.dataset.liEvent!, props);
+      }
+      if (__EXTRAS__) {
+        const link = target.closest('a[href]');
+        const extra = link && linkEvent(link as HTMLAnchorElement, options.fileDownloads, options.outboundLinks);
+        extra && enqueue(extra[0], cleanUrl(location, hashRouting), { url: extra[1] });
+      }
+    };
     listen('click', onClick);
     if (__EXTRAS__) {
       // Middle clicks open links in a new tab without a click event.
@@ -233,7 +249,7 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
       listen('pageshow', pageview);
       pageview();
     }
-    replayed[0] && flush();
+    replayed && flush();
   };
 
   // A prerendered page has not been seen yet: nothing is recorded until (if) the user opens it.
@@ -250,16 +266,17 @@ export function init<E extends EventCatalogue<E> = AnyEvents>(options: InitOptio
       track,
       pageview,
       flush,
-      optOut: safe(() => {
+      // (Nothing here can throw: the storage helper catches.)
+      optOut: () => {
         optedOut = true;
         queue = [];
         local(KEYS.optOut, 1);
         local(KEYS.queue, 0);
-      }),
-      optIn: safe(() => {
+      },
+      optIn: () => {
         optedOut = false;
         local(KEYS.optOut, 0);
-      }),
+      },
       // The script tag has no use for destroy(); tests and SPAs using the npm package do.
       ...(!__CDN__ && {
         destroy: safe(() => {

@@ -30,9 +30,13 @@ export interface TrackerEvent {
   referrer: string;
   site_id: string;
   props?: Props;
-  /** `${screen.width}x${screen.height}` */
-  screen: string;
-  language: string;
+  /**
+   * `${width}x${height}` and a language tag: not sent by the tracker (they are stored
+   * raw for a day and never counted, and narrow a visitor down), but the collector
+   * still accepts them, e.g. from imports.
+   */
+  screen?: string;
+  language?: string;
 }
 
 export interface InitOptions {

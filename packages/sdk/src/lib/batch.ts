@@ -8,8 +8,8 @@ export const byteLength = (value: unknown): number => new Blob([JSON.stringify(v
  * An event too large on its own still goes alone: the collector's 413 then drops it
  * instead of it blocking the queue.
  */
-export const takeBatch = <T>(queue: T[]): T[] => {
-  let count = 1;
-  while (count < LIMITS.batchEvents && queue[count] && byteLength(queue.slice(0, count + 1)) <= LIMITS.batchBytes) count++;
-  return queue.splice(0, count);
-};
+export const takeBatch = <T>(queue: T[], count = 1): T[] =>
+  // (Past the end of the queue the slice stops growing: at most 50 cheap checks.)
+  count < LIMITS.batchEvents && byteLength(queue.slice(0, count + 1)) <= LIMITS.batchBytes
+    ? takeBatch(queue, count + 1)
+    : queue.splice(0, count);

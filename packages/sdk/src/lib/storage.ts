@@ -10,10 +10,10 @@ export const storage = (name: StorageName, key: string, value?: unknown): any =>
   try {
     // Storage's named properties: shorter than getItem / setItem / removeItem, same effect.
     const store = window[name] as unknown as Record<string, string>;
-    return value == null
-      ? JSON.parse(store[key]!)
-      : value
-        ? (store[key] = JSON.stringify(value))
+    return value
+      ? (store[key] = JSON.stringify(value))
+      : value == null
+        ? JSON.parse(store[key]!)
         : delete store[key];
   } catch {}
 };

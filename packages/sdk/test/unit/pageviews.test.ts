@@ -23,11 +23,12 @@ describe('page views', () => {
         page_url: 'https://shop.example/shoes?utm_source=news',
         referrer: 'https://search.example/?q=shoes',
         site_id: 'shop.example',
-        screen: `${screen.width}x${screen.height}`,
-        language: navigator.language,
         timestamp: Date.now(),
       }),
     ]);
+    // Screen size and language are not sent: never counted, and they narrow a visitor down.
+    expect(page.events()[0]).not.toHaveProperty('screen');
+    expect(page.events()[0]).not.toHaveProperty('language');
   });
 
   it('records SPA navigations through pushState, replaceState and popstate', async () => {
