@@ -15,6 +15,7 @@ import { capacitySnapshot, resetCapacity, type CapacityTotals } from '../src/sto
 import { createDocumentClient } from '../src/store/client.js';
 import { tableName } from '../src/store/tables.js';
 import { ingestBatch, senderOf, type BatchEntry } from '../src/service/ingest.js';
+import { flushAllSites } from '../src/service/rollup-flush.js';
 import { parseEventsBody } from '../src/service/validate.js';
 import { chunk, sessions, type Session, type WireEvent } from './traffic.js';
 
@@ -26,6 +27,8 @@ const USD_PER_MILLION_WRITE_UNITS = 0.625;
 const USD_PER_MILLION_READ_UNITS = 0.125;
 const CONCURRENCY = 8;
 const SEED_TARGET = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+/** The AWS schedule of the rollup flush. */
+const FLUSH_EVERY_MS = 60_000;
 /** Events per ingestBatch call while seeding (a day's traffic in time order is cut into these). */
 const SEED_BATCH = 20_000;
 
@@ -86,9 +89,11 @@ try {
 
   // ------------------------------------------------ 2. ingest through the local HTTP stack
   const now = Date.now();
-  const live = [...sessions({ seed: 7, site: 'bench-live.example', sessions: 600, from: now - 40 * MIN, to: now - 20 * MIN, visitors: 450 })];
-  const requests = live.flatMap((s) => chunk(s.events, 10).map((events) => ({ session: s, events })));
-  const liveResult = await sendOverHttp(requests);
+  const liveTraffic = (site: string, seed: number) => [...sessions({ seed, site, sessions: 600, from: now - 40 * MIN, to: now - 20 * MIN, visitors: 450 })];
+  const live = liveTraffic('bench-live.example', 7);
+  const batches = (list: Session[]) => list.flatMap((s) => chunk(s.events, 10).map((events) => ({ session: s, events })));
+  const requests = batches(live);
+  const liveResult = await sendOverHttp(requests, 'schedule');
   const liveEvents = requests.reduce((sum, r) => sum + r.events.length, 0);
   const livePageviews = live.reduce((sum, s) => sum + s.pageviews, 0);
   log(
@@ -97,14 +102,26 @@ try {
   );
   log(`   ${fmt(liveEvents / liveResult.seconds, 0)} events/s, ${fmt(requests.length / liveResult.seconds, 0)} requests/s; latency p50 ${fmt(percentile(liveResult.latencies, 50))} ms, p99 ${fmt(percentile(liveResult.latencies, 99))} ms`);
   log(`   dynalite's floor for comparison: ${fmt(rawRate, 0)} single puts/s; the collector makes ${fmt(liveResult.capacity.calls.write / liveEvents, 2)} write calls per event`);
-  report('3. Write units for that mix (batches of up to 10, one session each)', liveResult.capacity, liveEvents, livePageviews);
+  report(`3. Write units for that mix (batches of up to 10, one session each; rollups flushed once a minute, as in AWS: ${liveResult.flushes} flushes)`, liveResult.capacity, liveEvents, livePageviews);
+
+  // The same mix for another site (new sessions), its rollups flushed after every request:
+  // the most a site can cost, reached when it has under one request a minute.
+  const aloneSessions = liveTraffic('bench-alone.example', 9);
+  const alone = batches(aloneSessions);
+  const aloneResult = await sendOverHttp(alone, 'request');
+  report(
+    `   Same mix, rollups flushed after every request (${aloneResult.flushes} flushes: the upper bound, a site with under a request a minute)`,
+    aloneResult.capacity,
+    alone.reduce((sum, r) => sum + r.events.length, 0),
+    aloneSessions.reduce((sum, s) => sum + s.pageviews, 0),
+  );
 
   // One request per page visit, as a multi-page site's tracker sends them on pagehide.
   const visits = [...sessions({ seed: 8, site: 'bench-visits.example', sessions: 200, from: now - 40 * MIN, to: now - 20 * MIN, visitors: 150 })];
   const visitRequests = visits.flatMap((s) => perVisit(s).map((events) => ({ session: s, events })));
-  const visitResult = await sendOverHttp(visitRequests);
+  const visitResult = await sendOverHttp(visitRequests, 'schedule');
   report(
-    `   Same mix, one request per page visit (${visitRequests.length} requests, mean ${fmt(visitRequests.reduce((a, r) => a + r.events.length, 0) / visitRequests.length)} events)`,
+    `   Same mix, one request per page visit (${visitRequests.length} requests, mean ${fmt(visitRequests.reduce((a, r) => a + r.events.length, 0) / visitRequests.length)} events; flushed once a minute)`,
     visitResult.capacity,
     visitRequests.reduce((a, r) => a + r.events.length, 0),
     visits.reduce((a, s) => a + s.pageviews, 0),
@@ -164,11 +181,18 @@ interface HttpRun {
   seconds: number;
   latencies: number[];
   capacity: CapacityTotals;
+  flushes: number;
 }
 
-async function sendOverHttp(requests: { session: Session; events: unknown[] }[]): Promise<HttpRun> {
+async function sendOverHttp(requests: { session: Session; events: unknown[] }[], flush: 'schedule' | 'request'): Promise<HttpRun> {
   resetCapacity();
   const latencies: number[] = [];
+  let flushes = 0;
+  const flushAll = async () => {
+    flushes++;
+    await flushAllSites();
+  };
+  const timer = flush === 'schedule' ? setInterval(() => void flushAll(), FLUSH_EVERY_MS) : undefined;
   const t0 = performance.now();
   await mapLimit(requests, CONCURRENCY, async ({ session, events }) => {
     const start = performance.now();
@@ -187,8 +211,13 @@ async function sendOverHttp(requests: { session: Session; events: unknown[] }[])
       throw new Error(`POST answered ${response.status}: ${JSON.stringify(body)}`);
     }
     latencies.push(performance.now() - start);
+    if (flush === 'request') await flushAll();
   });
-  return { seconds: (performance.now() - t0) / 1000, latencies, capacity: capacitySnapshot() };
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(timer);
+  // The run's last deltas, folded in by the schedule's next run: their writes count too.
+  await flushAll();
+  return { seconds, latencies, capacity: capacitySnapshot(), flushes };
 }
 
 /** A page view with what follows it (custom events, engagement): what a multi-page site sends per visit. */

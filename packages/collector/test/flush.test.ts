@@ -90,7 +90,12 @@ describe('rollup deltas and the flush', () => {
     const opened = await openFlush(site, cursor, watermark(0));
     expect(opened).toMatchObject({ seq: cursor!.seq + 1, open: true });
     expect(await openFlush(site, cursor, watermark(0))).toBeUndefined();
-    await Promise.all([flushSite(site), flushSite(site)]);
+    // Open for a moment: the others wait for it (and find it done, or give up and read).
+    const waited = await flushSite(site, { takeOverAfterMs: 60_000 });
+    expect(waited).toEqual({ deltas: 0, items: 0 });
+    expect(await readCursor(site)).toMatchObject({ seq: opened!.seq, open: true });
+    // Open too long: its flusher is presumed dead and the next ones run it.
+    await Promise.all([flushSite(site, { takeOverAfterMs: 0 }), flushSite(site, { takeOverAfterMs: 0 })]);
     expect(await readCursor(site)).toMatchObject({ seq: opened!.seq, open: false });
     expect((await onDay(site, at)).totals).toMatchObject({ pageviews: 6, sessions: 6 });
   });
@@ -104,7 +109,7 @@ describe('rollup deltas and the flush', () => {
     await expect(flushSite(site)).rejects.toThrow(/unavailable/i);
     restore();
     expect(await readCursor(site)).toMatchObject({ seq: 1, open: true });
-    await flushSite(site);
+    await flushSite(site, { takeOverAfterMs: 0 });
     expect(await readCursor(site)).toMatchObject({ seq: 1, open: false });
     const data = await onDay(site, at);
     expect(data.totals).toMatchObject({ pageviews: 5, sessions: 5 });
@@ -116,8 +121,8 @@ describe('rollup deltas and the flush', () => {
     const site = 'grace.test';
     const at = TODAY - 6 * DAY + 9 * HOUR;
     await visits(site, 2, at);
-    expect(await flushSite(site, 60_000)).toEqual({ deltas: 0, items: 0 });
-    expect(await flushSite(site, 0)).toMatchObject({ deltas: 2 });
+    expect(await flushSite(site, { graceMs: 60_000 })).toEqual({ deltas: 0, items: 0 });
+    expect(await flushSite(site, { graceMs: 0 })).toMatchObject({ deltas: 2 });
   });
 
   it('never passes a delta this process is still writing', async () => {
@@ -143,13 +148,13 @@ describe('rollup deltas and the flush', () => {
       const posting = ingestOk({ events: [wireEvent({ session, at: Date.now(), site })], sent_at: Date.now() });
       await putReached;
       await new Promise((resolve) => setTimeout(resolve, 5));
-      expect(await flushSite(site, 0)).toEqual({ deltas: 0, items: 0 });
+      expect(await flushSite(site, { graceMs: 0 })).toEqual({ deltas: 0, items: 0 });
       release();
       await posting;
     } finally {
       getDocumentClient().middlewareStack.remove('holdDelta');
     }
-    expect(await flushSite(site, 0)).toMatchObject({ deltas: 1 });
+    expect(await flushSite(site, { graceMs: 0 })).toMatchObject({ deltas: 1 });
     expect((await stats({ site_id: site, period: 'today' })).totals.pageviews).toBe(1);
   });
 

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { failure } from '../http/response.js';
 import type { ProxyHandler } from '../http/route.js';
+import { flushBeforeRead } from '../service/rollup-flush.js';
 import { resetDocumentClient } from '../store/client.js';
 import { ensureTables } from '../store/create-tables.js';
 import { sendProxyResult, toProxyEvent } from './adapter.js';
@@ -39,6 +40,8 @@ export interface LocalStack {
   storeEndpoint: string;
   close(): Promise<void>;
 }
+
+const FLUSH_EVERY_MS = 60_000;
 
 /**
  * One process that serves the API through the Lambda handlers, the dashboard, the
@@ -81,10 +84,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
+  // What the scheduled flush function does in AWS: readers flush too, this covers the rest.
+  const flusher = setInterval(() => void flushBeforeRead('all'), FLUSH_EVERY_MS);
+  flusher.unref();
   return {
     url: `http://${host}:${port}`,
     storeEndpoint: store.endpoint,
-    close: () => closeAll(server!, store),
+    close: () => {
+      clearInterval(flusher);
+      return closeAll(server!, store);
+    },
   };
 }
 

@@ -6,10 +6,11 @@
  * write.
  *
  * A flush, per site:
- *   1. reads the cursor; if a flush is open (its flusher failed or is still running), runs
- *      that one first: running a flush twice is safe (applyIncrements' `fs` guard);
+ *   1. reads the cursor; if a flush is open, waits for its flusher, or runs it when it has
+ *      been open too long (its flusher failed): running a flush twice is safe
+ *      (applyIncrements' `fs` guard), only wasteful;
  *   2. otherwise opens flush seq+1 over the deltas after the cursor up to the watermark,
- *      with a conditional write: of two flushers, one opens it and both may run it;
+ *      with a conditional write, so that one of two flushers opens it;
  *   3. applies the collapsed increments, then closes the flush.
  * The watermark keeps a flush off deltas that may still be in flight: in this process it
  * knows them (deltas-store.ts); for other processes (other Lambda containers) it waits
@@ -17,17 +18,29 @@
  * so the grace is 0 and a read sees every write that finished before it.
  */
 import { StorageUnavailableError } from '../errors.js';
-import { mapLimit } from '../lib/concurrency.js';
+import { mapLimit, sleep } from '../lib/concurrency.js';
 import { closeFlush, openFlush, queryDeltas, readCursor, START, watermark, type Delta, type FlushCursor } from '../store/deltas-store.js';
 import { applyIncrements, listSites, sortKeyOf, type Increment } from '../store/stats-store.js';
 
 /** Deltas one flush takes at most; a backlog is worked off in several. */
 const DELTAS_PER_FLUSH = 2_000;
 const MAX_FLUSHES_PER_CALL = 50;
+/** An open flush younger than this has a flusher at work: wait for it rather than run it too. */
+const TAKE_OVER_AFTER_MS = 30_000;
+const WAIT_STEP_MS = 50;
+/** How long a reader waits for another flusher before reading what is there. */
+const WAIT_MS = 3_000;
 
 export function flushGraceMs(env: NodeJS.ProcessEnv = process.env): number {
   const grace = Number(env.LIVEINSIGHT_FLUSH_GRACE_MS ?? 0);
   return Number.isFinite(grace) && grace > 0 ? grace : 0;
+}
+
+export interface FlushOptions {
+  /** Deltas younger than this are left for a later flush (LIVEINSIGHT_FLUSH_GRACE_MS). */
+  graceMs?: number;
+  /** An open flush older than this is taken over: its flusher is presumed dead. */
+  takeOverAfterMs?: number;
 }
 
 export interface FlushResult {
@@ -36,21 +49,32 @@ export interface FlushResult {
 }
 
 /** Folds the site's deltas up to the watermark into the rollups. */
-export async function flushSite(site: string, graceMs = flushGraceMs()): Promise<FlushResult> {
+export async function flushSite(site: string, options: FlushOptions = {}): Promise<FlushResult> {
+  const graceMs = options.graceMs ?? flushGraceMs();
+  const takeOverAfterMs = options.takeOverAfterMs ?? TAKE_OVER_AFTER_MS;
   const result: FlushResult = { deltas: 0, items: 0 };
+  let waitedMs = 0;
   for (let round = 0; round < MAX_FLUSHES_PER_CALL; round++) {
     const cursor = await readCursor(site);
-    let flush: FlushCursor | undefined = cursor?.open ? cursor : undefined;
+    let flush: FlushCursor | undefined;
     let deltas: Delta[] | undefined;
-    if (!flush) {
-      const after = cursor?.upto;
+    if (cursor?.open) {
+      // Running it too would be safe but would pay for every write twice: wait for it.
+      if (Date.now() - cursor.openedAt < takeOverAfterMs) {
+        if (waitedMs >= WAIT_MS) return result;
+        await sleep(WAIT_STEP_MS);
+        waitedMs += WAIT_STEP_MS;
+        continue;
+      }
+      flush = cursor;
+    } else {
       const bound = watermark(graceMs);
-      deltas = await queryDeltas(site, after ?? START, bound, DELTAS_PER_FLUSH);
+      deltas = await queryDeltas(site, cursor?.upto ?? START, bound, DELTAS_PER_FLUSH);
       if (!deltas.length) return result;
       // A backlog: this flush stops at its last delta, the next one goes on.
       const upto = deltas.length >= DELTAS_PER_FLUSH ? deltas[deltas.length - 1]!.sk : bound;
       flush = await openFlush(site, cursor, upto);
-      if (!flush) continue; // Another flusher opened one: read it and help.
+      if (!flush) continue; // Another flusher opened one first.
     }
     // The deltas just read are exactly the flush's: none can appear below the watermark.
     const done = await runFlush(site, flush, deltas);
@@ -84,9 +108,9 @@ export function collapse(increments: readonly Increment[]): Increment[] {
 }
 
 /** Flushes every site that has data (the scheduled flush, and GET /api/sites). */
-export async function flushAllSites(graceMs = flushGraceMs()): Promise<FlushResult & { sites: number }> {
+export async function flushAllSites(options: FlushOptions = {}): Promise<FlushResult & { sites: number }> {
   const sites = await listSites();
-  const results = await mapLimit(sites, 8, ({ siteId }) => flushSite(siteId, graceMs));
+  const results = await mapLimit(sites, 8, ({ siteId }) => flushSite(siteId, options));
   return {
     sites: sites.length,
     deltas: results.reduce((sum, r) => sum + r.deltas, 0),

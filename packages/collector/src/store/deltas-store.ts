@@ -5,7 +5,7 @@
  * item per site, that says which deltas are folded in and which flush is under way.
  *
  *   pk `{site}#Q`, sk `{ms, 13 digits}#{random}`  a delta (`d`: JSON), expires after DELTA_TTL_MS
- *   pk `{site}#Q`, sk `~cursor`                   seq, upto, prev, open (see the flusher)
+ *   pk `{site}#Q`, sk `~cursor`                   seq, prev, upto, open, openedAt (see the flusher)
  */
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -141,6 +141,8 @@ export interface FlushCursor {
   prev: string;
   upto: string;
   open: boolean;
+  /** When the flush was opened (wall clock, ms). */
+  openedAt: number;
 }
 
 export async function readCursor(site: string): Promise<FlushCursor | undefined> {
@@ -151,7 +153,9 @@ export async function readCursor(site: string): Promise<FlushCursor | undefined>
   );
   recordCapacity('read', output.ConsumedCapacity);
   const item = output.Item;
-  return item ? { seq: Number(item.seq), prev: String(item.prev), upto: String(item.upto), open: Boolean(item.open) } : undefined;
+  return item
+    ? { seq: Number(item.seq), prev: String(item.prev), upto: String(item.upto), open: Boolean(item.open), openedAt: Number(item.openedAt ?? 0) }
+    : undefined;
 }
 
 /**
@@ -159,7 +163,7 @@ export async function readCursor(site: string): Promise<FlushCursor | undefined>
  * another flusher moved the cursor first (it is then read again).
  */
 export async function openFlush(site: string, current: FlushCursor | undefined, upto: string): Promise<FlushCursor | undefined> {
-  const next: FlushCursor = { seq: (current?.seq ?? 0) + 1, prev: current?.upto ?? START, upto, open: true };
+  const next: FlushCursor = { seq: (current?.seq ?? 0) + 1, prev: current?.upto ?? START, upto, open: true, openedAt: Date.now() };
   try {
     const output = await getDocumentClient().send(
       new PutCommand({
