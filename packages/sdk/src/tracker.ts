@@ -45,8 +45,6 @@ export function create<E extends EventCatalogue<E> = AnyEvents>(
   respectDnt: boolean,
   options: Omit<InitOptions, 'endpoint' | 'siteId'>,
 ): Tracker<E> {
-  const doc = document;
-  const nav = navigator as Navigator & { globalPrivacyControl?: boolean };
   const controller = __CDN__ ? 0 : new AbortController();
   const undo = [() => (controller as AbortController).abort()];
 
@@ -67,7 +65,7 @@ export function create<E extends EventCatalogue<E> = AnyEvents>(
   let stopped =
     // The empty alternative is file: (and other host-less) pages.
     (!allowLocalhost && /^(localhost|127\.0\.0\.1|)$/.test(location.hostname)) ||
-    (respectDnt && (nav.globalPrivacyControl || nav.doNotTrack == '1'));
+    (respectDnt && ((navigator as Navigator & { globalPrivacyControl?: boolean }).globalPrivacyControl || navigator.doNotTrack == '1'));
 
   // Every listener is on window, in the capture phase: that phase passes window on the
   // way to any target, so events at document (visibilitychange, prerenderingchange) and
@@ -107,7 +105,7 @@ export function create<E extends EventCatalogue<E> = AnyEvents>(
       // answer is final for this batch.
       (response) =>
         response.status > 428
-          ? retry(response.headers.get('Retry-After'))
+          ? retry(response.headers.get('retry-after'))
           : flush((inFlight = attempt = 0)), // (0: not leaving)
       retry,
     );
@@ -122,7 +120,7 @@ export function create<E extends EventCatalogue<E> = AnyEvents>(
       timer = 0;
       // (text first: a missing sendBeacon skips the evaluation of its arguments.)
       leaving
-        ? ((text = body(takeBatch(queue))), nav.sendBeacon?.(endpoint, text) || post(text).catch(Date))
+        ? ((text = body(takeBatch(queue))), navigator.sendBeacon?.(endpoint, text) || post(text).catch(Date))
         : ((inFlight = takeBatch(queue)), send());
     }
   });
@@ -144,7 +142,7 @@ export function create<E extends EventCatalogue<E> = AnyEvents>(
       event_id: randomId(),
       timestamp: now,
       page_url: url,
-      referrer: doc.referrer,
+      referrer: document.referrer,
       site_id: siteId,
       props,
     });
@@ -169,7 +167,7 @@ export function create<E extends EventCatalogue<E> = AnyEvents>(
       measureScroll();
       enqueue('engagement', lastUrl, { engaged_ms: Date.now() - visibleSince, scroll: depth });
     }
-    visibleSince = visibleAgain && !doc.hidden ? Date.now() : 0;
+    visibleSince = visibleAgain && !document.hidden ? Date.now() : 0;
   };
 
   /** The page is going away or out of sight: everything unsent leaves now. */
@@ -210,13 +208,13 @@ export function create<E extends EventCatalogue<E> = AnyEvents>(
     // The queue is empty until now: nothing is recorded before the start.
     const replayed = (queue = stored())[0];
     local(KEYS.queue, 0);
-    if (__EXTRAS__) visibleSince = doc.hidden ? 0 : Date.now();
+    if (__EXTRAS__) visibleSince = document.hidden ? 0 : Date.now();
     listen('pagehide', () => {
       leave();
       // Forgotten, so that a restore from the back/forward cache (pageshow) counts again.
       lastUrl = 0;
     });
-    listen('visibilitychange', () => (doc.hidden ? leave() : __EXTRAS__ && (visibleSince = Date.now())));
+    listen('visibilitychange', () => (document.hidden ? leave() : __EXTRAS__ && (visibleSince = Date.now())));
     const onClick = (event: MouseEvent) => {
       const target = event.target as Element;
       const element = target.closest<HTMLElement>('[data-li-event]');
@@ -254,7 +252,7 @@ export function create<E extends EventCatalogue<E> = AnyEvents>(
 
   // A prerendered page has not been seen yet: nothing is recorded until (if) the user opens it.
   if (!stopped) {
-    (doc as Document & { prerendering?: boolean }).prerendering
+    (document as Document & { prerendering?: boolean }).prerendering
       ? ((stopped = true), listen('prerenderingchange', start))
       : start();
   }

@@ -2,11 +2,13 @@
  * Whether the collector accepts a custom event, given as `[name, props ?? {}]` and
  * matched on its JSON: a name of 1–64 chars; props an object of ≤ 30 keys of 1–64
  * chars whose values are strings of ≤ 500 chars, finite numbers or booleans (NaN and
- * Infinity serialise as null; nested objects, arrays and null do not match).
+ * Infinity serialise as null; nested objects, arrays and null do not match: in JSON a
+ * value other than a string starts with a digit, `-`, `t` or `f` exactly when it is a
+ * number, true or false).
  * `\\.|[^"\\]` reads an escape sequence as the one char it stands for, and leaves one
  * way to match any input, so a failing match cannot backtrack for long.
  */
 export const validEvent = (nameAndProps: [unknown, unknown]): boolean =>
-  /^\["(\\.|[^"\\]){1,64}",\{("(\\.|[^"\\]){1,64}":("(\\.|[^"\\]){0,500}"|[\d-][^,}]*|true|false),?){0,30}\}\]$/.test(
+  /^\["(\\.|[^"\\]){1,64}",\{("(\\.|[^"\\]){1,64}":("(\\.|[^"\\]){0,500}"|[\dtf-][^,}]*),?){0,30}\}\]$/.test(
     JSON.stringify(nameAndProps),
   );
