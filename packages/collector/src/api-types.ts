@@ -175,6 +175,12 @@ export interface StatsMeta {
   other_folded: boolean;
   /** Rollup items read to build this answer: bounded, whatever the traffic. */
   items_read: number;
+  /**
+   * Every request stored before this time (ISO) is in the numbers. Requests are folded into
+   * the rollups by a flush shortly after they are stored: locally at once, in AWS within
+   * about a minute. Null when the flush before this answer failed (the numbers may lag).
+   */
+  counted_until: string | null;
 }
 
 export interface IngestionHealthDay {

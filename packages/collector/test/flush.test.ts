@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collapse, flushSite } from '../src/service/rollup-flush.js';
 import { capacitySnapshot } from '../src/store/capacity.js';
 import { getDocumentClient } from '../src/store/client.js';
-import { openFlush, queryDeltas, readCursor, START, watermark } from '../src/store/deltas-store.js';
+import { deltaBound, openFlush, queryDeltas, readCursor, START, watermark } from '../src/store/deltas-store.js';
 import { tableName } from '../src/store/tables.js';
 import { backfill, ingestOk, newSessionId, stats, wireEvent } from './support/api.js';
 import { useTestStore } from './support/store.js';
@@ -52,13 +52,15 @@ describe('rollup deltas and the flush', () => {
     const site = 'deltas.test';
     const at = TODAY - 2 * DAY + 9 * HOUR;
     await visits(site, 3, at);
-    const deltas = await queryDeltas(site, START, watermark(0));
+    const deltas = await queryDeltas(site, START, deltaBound(watermark(0)));
     expect(deltas).toHaveLength(3);
     expect(deltas.every((d) => d.increments.some((i) => i.pk === `${site}#D#${label(at)}`))).toBe(true);
     expect(await readCursor(site)).toBeUndefined();
-    // The read flushes first: it sees every request that finished before it.
+    // The read flushes first: it sees every request that finished before it, and says so.
+    const before = Date.now();
     const data = await onDay(site, at);
     expect(data.totals).toMatchObject({ pageviews: 3, sessions: 3 });
+    expect(Date.parse(data.meta.counted_until!)).toBeGreaterThanOrEqual(before);
     expect(await readCursor(site)).toMatchObject({ seq: 1, open: false });
   });
 
@@ -87,12 +89,12 @@ describe('rollup deltas and the flush', () => {
     // A flusher that stopped after opening its flush: whoever comes next runs it.
     await visits(site, 2, at + HOUR);
     const cursor = await readCursor(site);
-    const opened = await openFlush(site, cursor, watermark(0));
+    const opened = await openFlush(site, cursor, deltaBound(watermark(0)));
     expect(opened).toMatchObject({ seq: cursor!.seq + 1, open: true });
-    expect(await openFlush(site, cursor, watermark(0))).toBeUndefined();
+    expect(await openFlush(site, cursor, deltaBound(watermark(0)))).toBeUndefined();
     // Open for a moment: the others wait for it (and find it done, or give up and read).
     const waited = await flushSite(site, { takeOverAfterMs: 60_000 });
-    expect(waited).toEqual({ deltas: 0, items: 0 });
+    expect(waited).toMatchObject({ deltas: 0, items: 0 });
     expect(await readCursor(site)).toMatchObject({ seq: opened!.seq, open: true });
     // Open too long: its flusher is presumed dead and the next ones run it.
     await Promise.all([flushSite(site, { takeOverAfterMs: 0 }), flushSite(site, { takeOverAfterMs: 0 })]);
@@ -121,7 +123,9 @@ describe('rollup deltas and the flush', () => {
     const site = 'grace.test';
     const at = TODAY - 6 * DAY + 9 * HOUR;
     await visits(site, 2, at);
-    expect(await flushSite(site, { graceMs: 60_000 })).toEqual({ deltas: 0, items: 0 });
+    const early = await flushSite(site, { graceMs: 60_000 });
+    expect(early).toMatchObject({ deltas: 0, items: 0 });
+    expect(early.countedUntil).toBeLessThanOrEqual(Date.now() - 60_000);
     expect(await flushSite(site, { graceMs: 0 })).toMatchObject({ deltas: 2 });
   });
 
@@ -148,7 +152,7 @@ describe('rollup deltas and the flush', () => {
       const posting = ingestOk({ events: [wireEvent({ session, at: Date.now(), site })], sent_at: Date.now() });
       await putReached;
       await new Promise((resolve) => setTimeout(resolve, 5));
-      expect(await flushSite(site, { graceMs: 0 })).toEqual({ deltas: 0, items: 0 });
+      expect(await flushSite(site, { graceMs: 0 })).toMatchObject({ deltas: 0, items: 0 });
       release();
       await posting;
     } finally {

@@ -2,7 +2,7 @@ import type { RealtimeData, SiteSummary, StatsData } from '@liveinsight/collecto
 import { ApiError, type ApiClient } from './api/client.js';
 import { byId, fill, h } from './dom.js';
 import { csvFileName, downloadCsv, toCsv, toCsvSections, type Table } from './format/csv.js';
-import { formatCount } from './format/format.js';
+import { countedNote, formatCount } from './format/format.js';
 import { allBreakdownTables, createBreakdownsPanel } from './panels/breakdowns.js';
 import { breakdownsNarrowed, sectionCaveats } from './panels/caveats.js';
 import { createChartPanel, timeseriesTable } from './panels/chart.js';
@@ -266,6 +266,7 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
         `buckets are ${meta.timezone} ${meta.bucket}s · `,
         `${formatCount(meta.items_read)} rollup items read`,
         meta.other_folded ? ' · rare values are grouped as (other)' : '',
+        countedNote(meta.counted_until, generated),
       ),
       meta.approximations.length
         ? h(

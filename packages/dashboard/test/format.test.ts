@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  countedNote,
   countryName,
   formatBucket,
   formatChange,
@@ -111,5 +112,18 @@ describe('describeWindow', () => {
     expect(describeWindow({ period: null, from: '2024-12-30T00:00:00Z', to: '2025-01-03T00:00:00Z' }, 'en-US')).toBe(
       'Dec 30, 2024 – Jan 2, 2025',
     );
+  });
+});
+
+describe('countedNote', () => {
+  const generated = new Date('2025-03-05T12:00:00Z');
+  it('says nothing while the numbers are current', () => {
+    expect(countedNote('2025-03-05T11:59:58Z', generated)).toBe('');
+  });
+  it('says up to when the numbers are counted when they lag', () => {
+    expect(countedNote('2025-03-05T11:58:30Z', generated, 'en-GB')).toBe(` · counted up to ${new Date('2025-03-05T11:58:30Z').toLocaleTimeString('en-GB')}`);
+  });
+  it('warns when the API could not bring them up to date', () => {
+    expect(countedNote(null, generated)).toBe(' · the newest events may not be counted yet');
   });
 });

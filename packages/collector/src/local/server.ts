@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { failure } from '../http/response.js';
 import type { ProxyHandler } from '../http/route.js';
-import { flushBeforeRead } from '../service/rollup-flush.js';
+import { flushAllBeforeRead } from '../service/rollup-flush.js';
 import { resetDocumentClient } from '../store/client.js';
 import { ensureTables } from '../store/create-tables.js';
 import { sendProxyResult, toProxyEvent } from './adapter.js';
@@ -85,7 +85,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   // What the scheduled flush function does in AWS: readers flush too, this covers the rest.
-  const flusher = setInterval(() => void flushBeforeRead('all'), FLUSH_EVERY_MS);
+  const flusher = setInterval(() => void flushAllBeforeRead(), FLUSH_EVERY_MS);
   flusher.unref();
   return {
     url: `http://${host}:${port}`,

@@ -19,7 +19,7 @@
  */
 import { StorageUnavailableError } from '../errors.js';
 import { mapLimit, sleep } from '../lib/concurrency.js';
-import { closeFlush, openFlush, queryDeltas, readCursor, START, watermark, type Delta, type FlushCursor } from '../store/deltas-store.js';
+import { closeFlush, deltaBound, openFlush, queryDeltas, readCursor, stampOf, START, watermark, type Delta, type FlushCursor } from '../store/deltas-store.js';
 import { applyIncrements, listSites, sortKeyOf, type Increment } from '../store/stats-store.js';
 
 /** Deltas one flush takes at most; a backlog is worked off in several. */
@@ -46,13 +46,15 @@ export interface FlushOptions {
 export interface FlushResult {
   deltas: number;
   items: number;
+  /** Every delta stamped up to this time (ms) is in the rollups. */
+  countedUntil: number;
 }
 
 /** Folds the site's deltas up to the watermark into the rollups. */
 export async function flushSite(site: string, options: FlushOptions = {}): Promise<FlushResult> {
   const graceMs = options.graceMs ?? flushGraceMs();
   const takeOverAfterMs = options.takeOverAfterMs ?? TAKE_OVER_AFTER_MS;
-  const result: FlushResult = { deltas: 0, items: 0 };
+  const result: FlushResult = { deltas: 0, items: 0, countedUntil: 0 };
   let waitedMs = 0;
   for (let round = 0; round < MAX_FLUSHES_PER_CALL; round++) {
     const cursor = await readCursor(site);
@@ -61,7 +63,7 @@ export async function flushSite(site: string, options: FlushOptions = {}): Promi
     if (cursor?.open) {
       // Running it too would be safe but would pay for every write twice: wait for it.
       if (Date.now() - cursor.openedAt < takeOverAfterMs) {
-        if (waitedMs >= WAIT_MS) return result;
+        if (waitedMs >= WAIT_MS) return { ...result, countedUntil: stampOf(cursor.prev) };
         await sleep(WAIT_STEP_MS);
         waitedMs += WAIT_STEP_MS;
         continue;
@@ -69,10 +71,10 @@ export async function flushSite(site: string, options: FlushOptions = {}): Promi
       flush = cursor;
     } else {
       const bound = watermark(graceMs);
-      deltas = await queryDeltas(site, cursor?.upto ?? START, bound, DELTAS_PER_FLUSH);
-      if (!deltas.length) return result;
+      deltas = await queryDeltas(site, cursor?.upto ?? START, deltaBound(bound), DELTAS_PER_FLUSH);
+      if (!deltas.length) return { ...result, countedUntil: bound };
       // A backlog: this flush stops at its last delta, the next one goes on.
-      const upto = deltas.length >= DELTAS_PER_FLUSH ? deltas[deltas.length - 1]!.sk : bound;
+      const upto = deltas.length >= DELTAS_PER_FLUSH ? deltas[deltas.length - 1]!.sk : deltaBound(bound);
       flush = await openFlush(site, cursor, upto);
       if (!flush) continue; // Another flusher opened one first.
     }
@@ -80,6 +82,7 @@ export async function flushSite(site: string, options: FlushOptions = {}): Promi
     const done = await runFlush(site, flush, deltas);
     result.deltas += done.deltas;
     result.items += done.items;
+    result.countedUntil = stampOf(flush.upto);
   }
   return result;
 }
@@ -92,7 +95,7 @@ async function runFlush(site: string, flush: FlushCursor, read?: Delta[]): Promi
     throw new StorageUnavailableError(`Storage is unavailable (${failed.length} of ${increments.length} rollup updates of ${site} failed); the next flush resumes`);
   }
   await closeFlush(site, flush.seq);
-  return { deltas: deltas.length, items: increments.length };
+  return { deltas: deltas.length, items: increments.length, countedUntil: stampOf(flush.upto) };
 }
 
 /** One increment per rollup item, counters summed. */
@@ -108,7 +111,7 @@ export function collapse(increments: readonly Increment[]): Increment[] {
 }
 
 /** Flushes every site that has data (the scheduled flush, and GET /api/sites). */
-export async function flushAllSites(options: FlushOptions = {}): Promise<FlushResult & { sites: number }> {
+export async function flushAllSites(options: FlushOptions = {}): Promise<{ sites: number; deltas: number; items: number }> {
   const sites = await listSites();
   const results = await mapLimit(sites, 8, ({ siteId }) => flushSite(siteId, options));
   return {
@@ -119,13 +122,23 @@ export async function flushAllSites(options: FlushOptions = {}): Promise<FlushRe
 }
 
 /**
- * For the readers: brings the rollups up to date before they are read. A failure is
- * logged, not thrown: the answer is then a little behind, which beats no answer.
+ * For the readers: brings the rollups up to date before they are read, and says up to
+ * when they are (ms), or null when the flush failed: a failure is logged, not thrown,
+ * because an answer a little behind beats no answer.
  */
-export async function flushBeforeRead(sites: string | 'all'): Promise<void> {
+export async function flushBeforeRead(site: string): Promise<number | null> {
   try {
-    if (sites === 'all') await flushAllSites();
-    else await flushSite(sites);
+    return (await flushSite(site)).countedUntil;
+  } catch (error) {
+    console.error(JSON.stringify({ level: 'warn', msg: 'rollups not flushed before read', site, error: String(error) }));
+    return null;
+  }
+}
+
+/** flushBeforeRead for every site. */
+export async function flushAllBeforeRead(): Promise<void> {
+  try {
+    await flushAllSites();
   } catch (error) {
     console.error(JSON.stringify({ level: 'warn', msg: 'rollups not flushed before read', error: String(error) }));
   }

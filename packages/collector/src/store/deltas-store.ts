@@ -42,17 +42,25 @@ const inFlight = new Map<number, number>();
 const skOf = (stamp: number, id: string): string => `${String(stamp).padStart(13, '0')}#${id}`;
 
 /**
- * The newest sort key a flush may take now: deltas stamped more than `graceMs` ago, and
- * none at or after a write of this process that is still in flight. Stamps and watermark
- * are wall-clock times of the processes (not event or receive times, which tests and
+ * The newest time a flush may take now: deltas stamped more than `graceMs` ago, and none
+ * at or after a write of this process that is still in flight. Stamps and watermark are
+ * wall-clock times of the processes (not event or receive times, which tests and
  * backfills set).
  */
-export function watermark(graceMs: number): string {
+export function watermark(graceMs: number): number {
   let bound = Date.now() - graceMs;
   for (const stamp of inFlight.keys()) bound = Math.min(bound, stamp - 1);
-  // `~` sorts after every id character: all deltas of the bound's millisecond are in.
-  return `${String(bound).padStart(13, '0')}#~`;
+  return bound;
 }
+
+/** The sort key bounding the deltas stamped at or before `ms`. */
+export function deltaBound(ms: number): string {
+  // `~` sorts after every id character: all deltas of that millisecond are in.
+  return `${String(ms).padStart(13, '0')}#~`;
+}
+
+/** The time of a delta sort key or bound (0 for START). */
+export const stampOf = (sk: string): number => Number(sk.slice(0, 13)) || 0;
 
 /** Writes a site's increments as delta items (one, unless an import brings thousands). */
 export async function putDeltas(site: string, increments: readonly Increment[]): Promise<void> {

@@ -49,6 +49,7 @@ export function normalizeStats(raw: Partial<StatsData>, now = new Date()): Stats
     filling_bucket: null,
     other_folded: false,
     items_read: 0,
+    counted_until: null,
     ...raw.meta,
   };
   return {

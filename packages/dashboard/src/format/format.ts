@@ -125,3 +125,14 @@ export function formatBucket(iso: string, interval: 'hour' | 'day', locale?: str
   }
   return date.toLocaleDateString(locale, { weekday: 'short', month: 'short', day: 'numeric', timeZone });
 }
+
+/**
+ * The footnote's word on freshness: requests are folded into the rollups a little after
+ * they arrive (in AWS within about a minute), and the API says up to when (`counted_until`).
+ * Silent while that is within a few seconds of the answer.
+ */
+export function countedNote(countedUntil: string | null, generated: Date, locale?: string): string {
+  if (countedUntil === null) return ' · the newest events may not be counted yet';
+  const counted = new Date(countedUntil);
+  return generated.getTime() - counted.getTime() > 5_000 ? ` · counted up to ${counted.toLocaleTimeString(locale)}` : '';
+}
