@@ -124,8 +124,6 @@ function makeSession(
     referrer,
     site_id: site.id,
     ...(props ? { props } : {}),
-    screen: visitor.screen,
-    language: visitor.language,
   });
   const origin = `https://${site.id}`;
   const pages = new Map(site.pages.map((page) => [page.path, page]));

@@ -52,7 +52,9 @@ describe('demo traffic generator', () => {
       e.page_url.startsWith(`https://${e.site_id}/`) &&
       e.page_url.length <= 2000 &&
       (e.referrer === '' || /^https:\/\//.test(e.referrer)) &&
-      /^\d+x\d+$/.test(e.screen) &&
+      // Like the tracker: no screen or language on the wire.
+      !('screen' in e) &&
+      !('language' in e) &&
       Number.isInteger(e.timestamp) &&
       Object.entries(e.props ?? {}).length <= 30 &&
       Object.entries(e.props ?? {}).every(

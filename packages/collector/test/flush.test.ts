@@ -4,7 +4,7 @@ import { capacitySnapshot } from '../src/store/capacity.js';
 import { getDocumentClient } from '../src/store/client.js';
 import { deltaBound, openFlush, queryDeltas, readCursor, START, watermark } from '../src/store/deltas-store.js';
 import { tableName } from '../src/store/tables.js';
-import { backfill, ingestOk, newSessionId, stats, wireEvent } from './support/api.js';
+import { backfill, ingestOk, newSessionId, realtime, stats, wireEvent } from './support/api.js';
 import { useTestStore } from './support/store.js';
 
 useTestStore();
@@ -160,6 +160,25 @@ describe('rollup deltas and the flush', () => {
     }
     expect(await flushSite(site, { graceMs: 0 })).toMatchObject({ deltas: 1 });
     expect((await stats({ site_id: site, period: 'today' })).totals.pageviews).toBe(1);
+  });
+
+  it('shows the page views of the grace window in realtime, and says in stats that they are not counted yet', async () => {
+    const site = 'aws-like.test';
+    const now = Date.now();
+    await ingestOk({ events: [0, 1, 2].map((i) => wireEvent({ session: newSessionId(), at: now - i * 1000, site })), sent_at: now });
+    process.env.LIVEINSIGHT_FLUSH_GRACE_MS = '60000';
+    try {
+      const live = await realtime({ site_id: site });
+      expect(live.per_minute.reduce((sum, m) => sum + m.pageviews, 0)).toBe(3);
+      const today = await stats({ site_id: site, period: 'today' });
+      expect(today.totals.pageviews).toBe(0);
+      expect(Date.parse(today.meta.counted_until!)).toBeLessThanOrEqual(Date.now() - 60_000);
+    } finally {
+      delete process.env.LIVEINSIGHT_FLUSH_GRACE_MS;
+    }
+    // Without the grace (one process), the next read folds them in: counted once, not twice.
+    expect((await stats({ site_id: site, period: 'today' })).totals.pageviews).toBe(3);
+    expect((await realtime({ site_id: site })).per_minute.reduce((sum, m) => sum + m.pageviews, 0)).toBe(3);
   });
 
   it('sums the counters of an item across increments', () => {

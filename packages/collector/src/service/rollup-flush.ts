@@ -48,6 +48,8 @@ export interface FlushResult {
   items: number;
   /** Every delta stamped up to this time (ms) is in the rollups. */
   countedUntil: number;
+  /** Another flusher was still at work: deltas after countedUntil may be partly in. */
+  partial?: boolean;
 }
 
 /** Folds the site's deltas up to the watermark into the rollups. */
@@ -63,7 +65,7 @@ export async function flushSite(site: string, options: FlushOptions = {}): Promi
     if (cursor?.open) {
       // Running it too would be safe but would pay for every write twice: wait for it.
       if (Date.now() - cursor.openedAt < takeOverAfterMs) {
-        if (waitedMs >= WAIT_MS) return { ...result, countedUntil: stampOf(cursor.prev) };
+        if (waitedMs >= WAIT_MS) return { ...result, countedUntil: stampOf(cursor.prev), partial: true };
         await sleep(WAIT_STEP_MS);
         waitedMs += WAIT_STEP_MS;
         continue;
@@ -123,16 +125,30 @@ export async function flushAllSites(options: FlushOptions = {}): Promise<{ sites
 
 /**
  * For the readers: brings the rollups up to date before they are read, and says up to
- * when they are (ms), or null when the flush failed: a failure is logged, not thrown,
- * because an answer a little behind beats no answer.
+ * when they are, or null when the flush failed: a failure is logged, not thrown, because
+ * an answer a little behind beats no answer.
  */
-export async function flushBeforeRead(site: string): Promise<number | null> {
+export async function flushBeforeRead(site: string): Promise<FlushResult | null> {
   try {
-    return (await flushSite(site)).countedUntil;
+    return await flushSite(site);
   } catch (error) {
     console.error(JSON.stringify({ level: 'warn', msg: 'rollups not flushed before read', site, error: String(error) }));
     return null;
   }
+}
+
+/** Deltas the tail of the unflushed window holds at most for a reader (the rest waits for the flush). */
+const TAIL_DELTAS = 5_000;
+
+/**
+ * What the deltas younger than a flush hold (the grace in AWS: the last minute or so),
+ * for a reader that cannot wait for them: GET /api/realtime. Empty when the flush was
+ * partial (some of those deltas may be folded in already).
+ */
+export async function unflushedIncrements(site: string, flushed: FlushResult | null): Promise<Increment[]> {
+  if (!flushed || flushed.partial) return [];
+  const deltas = await queryDeltas(site, deltaBound(flushed.countedUntil), deltaBound(Date.now()), TAIL_DELTAS);
+  return deltas.flatMap((d) => d.increments);
 }
 
 /** flushBeforeRead for every site. */

@@ -173,7 +173,7 @@ class Reader {
 export async function getStats(query: StatsQuery, now: number): Promise<StatsData> {
   const { from, to, interval: requested } = resolveStatsWindow(query, now);
   const { siteId: site, filter } = query;
-  const countedUntil = await flushBeforeRead(site);
+  const flushed = await flushBeforeRead(site);
   const span = to - from;
   const dayAligned = from % DAY_MS === 0 && to % DAY_MS === 0;
   const approximations: Approximation[] = [];
@@ -271,7 +271,7 @@ export async function getStats(query: StatsQuery, now: number): Promise<StatsDat
       filling_bucket: filling ? iso(floorTo(now, bucketUnit)) : null,
       other_folded: otherFolded,
       items_read: reader.itemsRead,
-      counted_until: countedUntil === null ? null : iso(countedUntil),
+      counted_until: flushed ? iso(flushed.countedUntil) : null,
     },
   };
   if (query.includeHealth) data.health = healthOf(days, dayItems);
