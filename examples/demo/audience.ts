@@ -2,7 +2,7 @@ import type { Random } from './random.js';
 
 /**
  * Who visits: browsers (as real User-Agent strings, which the collector parses), devices,
- * screens, countries and where visitors come from. The weights are rough shares of
+ * countries and where visitors come from. The weights are rough shares of
  * public browser statistics, enough to make every dashboard breakdown look plausible.
  */
 
@@ -101,30 +101,6 @@ const BROWSERS: readonly Browser[] = [
   },
 ];
 
-const SCREENS: Record<Device, readonly (readonly [string, number])[]> = {
-  desktop: [
-    ['1920x1080', 40],
-    ['1536x864', 14],
-    ['1440x900', 10],
-    ['2560x1440', 10],
-    ['1366x768', 9],
-    ['1280x800', 5],
-  ],
-  mobile: [
-    ['390x844', 20],
-    ['393x873', 12],
-    ['412x915', 12],
-    ['430x932', 10],
-    ['375x812', 8],
-    ['360x800', 8],
-  ],
-  tablet: [
-    ['820x1180', 10],
-    ['768x1024', 8],
-    ['1024x1366', 5],
-  ],
-};
-
 export interface Country {
   /** ISO 3166-1 alpha-2, as CloudFront-Viewer-Country sends it. */
   code: string;
@@ -166,7 +142,6 @@ export interface Visitor {
   device: Device;
   /** Undefined for the few requests that reach the collector without a country header. */
   country: Country | undefined;
-  screen: string;
   language: string;
 }
 
@@ -188,7 +163,6 @@ export function makeVisitor(rng: Random, mobileShare: number, countryBias: Reado
     userAgent: browser.userAgent(rng.pick(browser.versions)),
     device,
     country,
-    screen: rng.weighted(SCREENS[device]),
     language: country?.language ?? 'en-US',
   };
 }
