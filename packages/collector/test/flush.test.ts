@@ -119,6 +119,16 @@ describe('rollup deltas and the flush', () => {
     expect(data.breakdowns.browsers.reduce((sum, row) => sum + row.pageviews, 0)).toBe(5);
   });
 
+  it('works off a backlog in several flushes', async () => {
+    const site = 'backlog.test';
+    const at = TODAY - 7 * DAY + 9 * HOUR;
+    await visits(site, 7, at);
+    // Three flushes (3, 3 and 1 deltas), each writing the same seven items.
+    expect(await flushSite(site, { deltasPerFlush: 3 })).toMatchObject({ deltas: 7, items: 3 * 7 });
+    expect(await readCursor(site)).toMatchObject({ seq: 3, open: false });
+    expect((await onDay(site, at)).totals).toMatchObject({ pageviews: 7, sessions: 7 });
+  });
+
   it('leaves deltas younger than the grace for a later flush (writes of other processes may still be in flight)', async () => {
     const site = 'grace.test';
     const at = TODAY - 6 * DAY + 9 * HOUR;

@@ -22,8 +22,9 @@ import { mapLimit, sleep } from '../lib/concurrency.js';
 import { closeFlush, deltaBound, openFlush, queryDeltas, readCursor, stampOf, START, watermark, type Delta, type FlushCursor } from '../store/deltas-store.js';
 import { applyIncrements, listSites, sortKeyOf, type Increment } from '../store/stats-store.js';
 
-/** Deltas one flush takes at most; a backlog is worked off in several. */
+/** Deltas one flush takes at most, and their JSON characters; a backlog is worked off in several. */
 const DELTAS_PER_FLUSH = 2_000;
+const CHARS_PER_FLUSH = 16_000_000;
 const MAX_FLUSHES_PER_CALL = 50;
 /** An open flush younger than this has a flusher at work: wait for it rather than run it too. */
 const TAKE_OVER_AFTER_MS = 30_000;
@@ -41,6 +42,8 @@ export interface FlushOptions {
   graceMs?: number;
   /** An open flush older than this is taken over: its flusher is presumed dead. */
   takeOverAfterMs?: number;
+  /** Deltas one flush takes at most (a backlog takes several flushes). */
+  deltasPerFlush?: number;
 }
 
 export interface FlushResult {
@@ -56,6 +59,7 @@ export interface FlushResult {
 export async function flushSite(site: string, options: FlushOptions = {}): Promise<FlushResult> {
   const graceMs = options.graceMs ?? flushGraceMs();
   const takeOverAfterMs = options.takeOverAfterMs ?? TAKE_OVER_AFTER_MS;
+  const deltasPerFlush = options.deltasPerFlush ?? DELTAS_PER_FLUSH;
   const result: FlushResult = { deltas: 0, items: 0, countedUntil: 0 };
   let waitedMs = 0;
   for (let round = 0; round < MAX_FLUSHES_PER_CALL; round++) {
@@ -73,10 +77,15 @@ export async function flushSite(site: string, options: FlushOptions = {}): Promi
       flush = cursor;
     } else {
       const bound = watermark(graceMs);
-      deltas = await queryDeltas(site, cursor?.upto ?? START, deltaBound(bound), DELTAS_PER_FLUSH);
+      deltas = await queryDeltas(site, cursor?.upto ?? START, deltaBound(bound), deltasPerFlush);
       if (!deltas.length) return { ...result, countedUntil: bound };
+      // Imports write big deltas: keep a flush within a Lambda's memory (but take at least one).
+      let keep = 1;
+      for (let chars = deltas[0]!.size; keep < deltas.length && chars + deltas[keep]!.size <= CHARS_PER_FLUSH; keep++) chars += deltas[keep]!.size;
+      const backlog = keep < deltas.length || deltas.length >= deltasPerFlush;
+      deltas = deltas.slice(0, keep);
       // A backlog: this flush stops at its last delta, the next one goes on.
-      const upto = deltas.length >= DELTAS_PER_FLUSH ? deltas[deltas.length - 1]!.sk : deltaBound(bound);
+      const upto = backlog ? deltas[keep - 1]!.sk : deltaBound(bound);
       flush = await openFlush(site, cursor, upto);
       if (!flush) continue; // Another flusher opened one first.
     }

@@ -31,6 +31,8 @@ type StoredIncrement = [string, Family, string[], Record<string, number>];
 export interface Delta {
   sk: string;
   increments: Increment[];
+  /** Characters of its JSON: what holding it in memory costs. */
+  size: number;
 }
 
 /**
@@ -132,7 +134,8 @@ export async function queryDeltas(site: string, after: string, upto: string, lim
       // BETWEEN includes `after`: that one is folded in already.
       if (sk === after) continue;
       if (deltas.length >= limit) return deltas;
-      deltas.push({ sk, increments: decode(site, String(item.d)) });
+      const d = String(item.d);
+      deltas.push({ sk, increments: decode(site, d), size: d.length });
     }
     ExclusiveStartKey = output.LastEvaluatedKey;
   } while (ExclusiveStartKey);
