@@ -1,6 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROP_ITEMS_PER_REQUEST } from '../src/service/ingest.js';
+import { sessionKey } from '../src/service/session-math.js';
 import { flushSite } from '../src/service/rollup-flush.js';
 import { capacitySnapshot } from '../src/store/capacity.js';
 import { getDocumentClient } from '../src/store/client.js';
@@ -119,11 +120,11 @@ describe('expired sessions', () => {
     const again = TODAY - 7 * DAY + 10 * HOUR;
     const original = wireEvent({ session, at: first, site });
     await backfill([original]);
-    await expire(session);
+    await expire(sessionKey(site, session));
     // The same event again: the expired seen-set no longer makes it a duplicate.
     const replay = await backfill([original]);
     expect(replay).toMatchObject({ accepted: 1, duplicates: 0 });
-    await expire(session);
+    await expire(sessionKey(site, session));
     await backfill([wireEvent({ session, at: again, site, url: 'https://expired.test/back' })]);
     expect((await onDay(site, first)).totals).toMatchObject({ pageviews: 2, sessions: 2 });
     // Filed in its own start bucket, with its own entry page.
@@ -137,7 +138,7 @@ describe('expired sessions', () => {
     const session = newSessionId();
     const at = TODAY - 9 * DAY + 10 * HOUR;
     await backfill([wireEvent({ session, at, site })]);
-    await expire(session);
+    await expire(sessionKey(site, session));
     await backfill([wireEvent({ session, at: at + 60_000, site, type: 'engagement', props: { engaged_ms: 60000, scroll: 50 } })]);
     expect((await onDay(site, at)).totals).toMatchObject({ pageviews: 1, sessions: 1, avg_duration_s: 0 });
   });

@@ -2,7 +2,7 @@ import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDocumentClient } from '../src/store/client.js';
 import { ACTIVITY_SHARDS, tableName } from '../src/store/tables.js';
-import { activeKey } from '../src/service/session-math.js';
+import { activeKey, sessionKey } from '../src/service/session-math.js';
 import { backfill, ingestOk, newSessionId, realtime, realtimeRequest, wireEvent } from './support/api.js';
 import { parse } from './support/events.js';
 import { useTestStore } from './support/store.js';
@@ -78,7 +78,7 @@ describe('GET /api/realtime', () => {
     const session = newSessionId();
     await backfill([wireEvent({ session, at: Date.now() - 3 * 86_400_000, site: 'history.test' })]);
     const items = (await getDocumentClient().send(new ScanCommand({ TableName: tableName('sessions') }))).Items ?? [];
-    const stored = items.find((item) => item.session_id === session);
+    const stored = items.find((item) => item.session_id === sessionKey('history.test', session));
     expect(stored).toBeDefined();
     expect(stored!.is_active).toBeUndefined();
   });

@@ -49,6 +49,21 @@ describe('bounces', () => {
   });
 });
 
+describe('one session id on two sites', () => {
+  it('makes two sessions, each counted for its own site', async () => {
+    // Two scripts with different data-site on one page share the tab's session id.
+    const session = newSessionId();
+    const at = MIDNIGHT + 15 * HOUR;
+    await backfill([wireEvent({ session, at, site: 'first.test' }), wireEvent({ session, at: at + 1000, site: 'second.test' })]);
+    await backfill([wireEvent({ session, at: at + 60_000, site: 'second.test', url: 'https://second.test/next' })]);
+    const first = await onDay('first.test', at);
+    const second = await onDay('second.test', at);
+    expect(first.totals).toMatchObject({ pageviews: 1, sessions: 1, bounce_rate: 1 });
+    expect(second.totals).toMatchObject({ pageviews: 2, sessions: 1, bounce_rate: 0, avg_duration_s: 59 });
+    expect(counts(second.breakdowns.entry_pages, (r) => r.pageviews)).toEqual({ '/': 1 });
+  });
+});
+
 describe('duration and buckets', () => {
   it('files session metrics in the start bucket and page views where they happened, across midnight', async () => {
     const site = 'midnight.test';

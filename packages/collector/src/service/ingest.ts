@@ -29,6 +29,7 @@ import { clientAddress, clientInfo, countryCode, fileTime, pageInfo, referrerHos
 import {
   contribution,
   kindOf,
+  sessionKey,
   planCommit,
   visitorIncrements,
   type CommitContext,
@@ -143,7 +144,7 @@ export async function ingestBatch(
       kind: kindOf(event.eventType),
       eventType: event.eventType,
       siteId: event.siteId,
-      sessionId: event.sessionId,
+      sessionId: sessionKey(event.siteId, event.sessionId),
       idHash: shortHash(eventId),
       time: filed.time,
       page,

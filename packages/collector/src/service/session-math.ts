@@ -27,6 +27,7 @@ export interface CountedEvent {
   kind: EventKind;
   eventType: string;
   siteId: string;
+  /** The session's key (sessionKey): the tracker's session id and the site. */
   sessionId: string;
   /** Hash of the event id: what the session's seen-set holds. */
   idHash: string;
@@ -66,6 +67,15 @@ export const IDLE_MS = 30 * MINUTE_MS;
 export const ACTIVE_MS = 30 * MINUTE_MS;
 /** Live sessions are remembered (the idempotency gate) for two days: retries come within minutes. */
 export const LIVE_SESSION_TTL_MS = 2 * 86_400_000;
+
+/**
+ * Sessions are per site: a tracker session id that reaches two sites (two scripts with
+ * different data-site on one page share the tab's sessionStorage) makes two sessions,
+ * each counted for its own site. Session ids cannot contain `@`.
+ */
+export function sessionKey(siteId: string, sessionId: string): string {
+  return `${sessionId}@${siteId}`;
+}
 
 export function kindOf(eventType: string): EventKind {
   return eventType === 'page_view' ? 'pageview' : eventType === 'engagement' ? 'engagement' : 'custom';
