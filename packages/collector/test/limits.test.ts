@@ -1,6 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROP_ITEMS_PER_REQUEST } from '../src/service/ingest.js';
+import { LIMITS, REASON } from '../src/service/validate.js';
 import { sessionKey } from '../src/service/session-math.js';
 import { flushSite } from '../src/service/rollup-flush.js';
 import { capacitySnapshot } from '../src/store/capacity.js';
@@ -98,6 +99,30 @@ describe('writes per request', () => {
     expect(items.length).toBeLessThanOrEqual(PROP_ITEMS_PER_REQUEST + 1);
     expect(items.reduce((sum, item) => sum + Number(item.ev ?? 0), 0)).toBe(300);
     expect(items.some((item) => item.sk === 'prop#click#(other)#(other)')).toBe(true);
+  });
+});
+
+describe('a session’s size', () => {
+  it(`takes at most LIMITS.sessionEvents events and refuses the rest, with a reason`, async () => {
+    const site = 'full.test';
+    const session = newSessionId();
+    const at = TODAY - 9 * DAY + 10 * HOUR;
+    const limits = LIMITS as { sessionEvents: number };
+    const saved = limits.sessionEvents;
+    limits.sessionEvents = 6;
+    try {
+      const first = await backfill(Array.from({ length: 4 }, (_, i) => wireEvent({ session, at: at + i * 1000, site })));
+      expect(first).toMatchObject({ accepted: 4, rejected: [] });
+      const second = await backfill(Array.from({ length: 4 }, (_, i) => wireEvent({ session, at: at + (10 + i) * 1000, site })));
+      expect(second).toMatchObject({ accepted: 2, duplicates: 0 });
+      expect(second.rejected).toEqual([
+        { index: 2, reason: REASON.session_full },
+        { index: 3, reason: REASON.session_full },
+      ]);
+    } finally {
+      limits.sessionEvents = saved;
+    }
+    expect((await onDay(site, at)).totals).toMatchObject({ pageviews: 6, sessions: 1 });
   });
 });
 

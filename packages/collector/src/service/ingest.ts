@@ -40,7 +40,7 @@ import {
 } from './session-math.js';
 import { healthIncrements, recordHealthQuietly } from './health.js';
 import { collapse } from './rollup-flush.js';
-import { assertSomeValid, parseEventsBody, REASON, type RejectedEvent, type ValidEvent } from './validate.js';
+import { assertSomeValid, LIMITS, parseEventsBody, REASON, type RejectedEvent, type ValidEvent } from './validate.js';
 import { visitorDayTtl, visitorHash } from './visitors.js';
 
 export interface RequestContext {
@@ -178,6 +178,7 @@ export async function ingestBatch(
     if (result.failure) commitFailed ??= result.failure;
     accepted += result.committed.length + result.skipped.length;
     duplicates += result.duplicates.length;
+    for (const e of result.full ?? []) rejected.push({ index: e.index, code: 'session_full', reason: REASON.session_full, siteId: e.siteId });
     work.push({ group: groups[i]!, result, increments: [], pending: [] });
   });
   if (commitFailed && !(commitFailed instanceof StorageUnavailableError)) throw commitFailed;
@@ -259,6 +260,8 @@ function groupBySession(events: readonly CountedEvent[]): SessionGroup[] {
 interface CommitResult {
   committed: CountedEvent[];
   duplicates: CountedEvent[];
+  /** Events past the session's limit (LIMITS.sessionEvents): refused. */
+  full?: CountedEvent[];
   /** Engagement events of a session that does not exist: stored, nothing to count. */
   skipped: CountedEvent[];
   old: SessionItem | undefined;
@@ -294,6 +297,7 @@ async function commitGroup(group: SessionGroup, ctx: CommitContext): Promise<Com
   for (const part of parts) {
     total.committed.push(...part.committed);
     total.duplicates.push(...part.duplicates);
+    (total.full ??= []).push(...(part.full ?? []));
     total.skipped.push(...part.skipped);
   }
   return total;
@@ -308,25 +312,32 @@ async function commitEvents(sessionId: string, events: CountedEvent[], ctx: Comm
     else byHash.set(event.idHash, event);
   }
   let pending = [...byHash.values()];
+  const full: CountedEvent[] = [];
   let latest = true;
   let lastSeen: SessionItem | undefined;
   for (let attempt = 0; attempt < COMMIT_ATTEMPTS && pending.length; attempt++) {
     const commit = planCommit(pending, latest, ctx);
     const outcome = await commitSession(commit);
     if (outcome.committed) {
-      return { committed: pending, duplicates, skipped: [], old: outcome.old, parked: parkedOf(outcome.old) };
+      return { committed: pending, duplicates, full, skipped: [], old: outcome.old, parked: parkedOf(outcome.old) };
     }
     const current = outcome.current;
     lastSeen = current;
-    if (!current && commit.requireExisting) return { committed: [], duplicates, skipped: pending, old: undefined, parked: [] };
+    if (!current && commit.requireExisting) return { committed: [], duplicates, full, skipped: pending, old: undefined, parked: [] };
     const seen = current?.seen ?? new Set<string>();
     duplicates.push(...pending.filter((e) => seen.has(e.idHash)));
     pending = pending.filter((e) => !seen.has(e.idHash));
+    // A full session takes no more events (the latest are refused).
+    const room = Math.max(0, LIMITS.sessionEvents - seen.size);
+    if (pending.length > room) {
+      full.push(...pending.slice(room));
+      pending = pending.slice(0, room);
+    }
     // A later activity is stored already: this commit must not move the session back in time.
     latest = !(current?.last_activity !== undefined && current.last_activity > commit.lastActivity);
   }
   if (pending.length) throw new StorageUnavailableError(`Session ${sessionId} kept changing; please retry`);
-  return { committed: [], duplicates, skipped: [], old: lastSeen, parked: parkedOf(lastSeen) };
+  return { committed: [], duplicates, full, skipped: [], old: lastSeen, parked: parkedOf(lastSeen) };
 }
 
 function parkedOf(item: SessionItem | undefined): `pend_${string}`[] {

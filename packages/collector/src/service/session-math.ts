@@ -17,7 +17,7 @@ import type { SessionCommit, SessionItem } from '../store/sessions-store.js';
 import type { Increment } from '../store/stats-store.js';
 import { ACTIVITY_SHARDS } from '../store/tables.js';
 import { BACKFILL_WINDOW_MS, type PageInfo } from './enrich.js';
-import type { PropValue } from './validate.js';
+import { LIMITS, type PropValue } from './validate.js';
 
 export type EventKind = 'pageview' | 'engagement' | 'custom';
 
@@ -138,6 +138,7 @@ export function planCommit(events: readonly CountedEvent[], latest: boolean, ctx
     latest,
     requireExisting: views.length === 0 && customs.length === 0,
     now: ctx.receivedAt,
+    maxSeen: LIMITS.sessionEvents,
   };
 }
 

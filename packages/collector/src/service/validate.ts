@@ -16,6 +16,12 @@ export const LIMITS = {
   propValueLength: 500,
   eventIdLength: 128,
   siteIdLength: 100,
+  /**
+   * Events one session may have: the session item holds a hash of each (the idempotency
+   * gate), so this bounds its size (~13 bytes an event, far below DynamoDB's 400 KB) and
+   * what writing it costs.
+   */
+  sessionEvents: 5_000,
 } as const;
 
 /** Why an event was refused; the code is what ingestion health counts. */
@@ -34,6 +40,7 @@ export const REASON = {
   screen: 'screen must be a string like "1280x720"',
   language: 'language must be a short language tag',
   too_old: 'timestamp is more than 400 days old',
+  session_full: `the session already has ${LIMITS.sessionEvents.toLocaleString('en-US')} events; a new session_id starts a new one`,
 } as const;
 
 export type ReasonCode = keyof typeof REASON;

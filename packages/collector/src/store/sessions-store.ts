@@ -60,6 +60,8 @@ export interface SessionCommit {
   requireExisting: boolean;
   /** Receive time (ms): a session whose ttl has passed is absent, even before DynamoDB deletes it. */
   now: number;
+  /** The seen-set may hold at most this many hashes after the commit. */
+  maxSeen: number;
 }
 
 export type CommitOutcome = { committed: true; old: SessionItem | undefined } | { committed: false; current: SessionItem | undefined };
@@ -115,6 +117,7 @@ export async function commitSession(commit: SessionCommit): Promise<CommitOutcom
     const seen = name('seen');
     adds.push(`${seen} ${value(new Set(commit.seen))}`);
     for (const hash of commit.seen) conditions.push(`NOT contains(${seen}, ${value(hash)})`);
+    conditions.push(`(attribute_not_exists(${seen}) OR size(${seen}) <= ${value(commit.maxSeen - commit.seen.length)})`);
   }
   if (commit.requireExisting) conditions.push('attribute_exists(session_id)');
   // An expired item must not be added to: it is replaced (see expireSession) and the session starts anew.
