@@ -10,9 +10,10 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DAY_MS } from '../lib/time.js';
-import { recordCapacity, recordConditionFailure } from './capacity.js';
+import { recordCapacity } from './capacity.js';
 import { getDocumentClient } from './client.js';
-import { isConditionFailure, storeCall, toStorageError } from './failures.js';
+import { conditionalWrite } from './conditional-write.js';
+import { storeCall } from './failures.js';
 import { deltaPk, splitBucketPk, type Family } from './keys.js';
 import type { Increment } from './stats-store.js';
 import { tableName } from './tables.js';
@@ -175,42 +176,31 @@ export async function readCursor(site: string): Promise<FlushCursor | undefined>
  */
 export async function openFlush(site: string, current: FlushCursor | undefined, upto: string): Promise<FlushCursor | undefined> {
   const next: FlushCursor = { seq: (current?.seq ?? 0) + 1, prev: current?.upto ?? START, upto, open: true, openedAt: Date.now() };
-  try {
-    const output = await getDocumentClient().send(
-      new PutCommand({
-        TableName: tableName('stats'),
-        Item: { pk: deltaPk(site), sk: CURSOR_SK, ...next },
-        ConditionExpression: current ? 'seq = :seq AND #open = :false' : 'attribute_not_exists(pk)',
-        ...(current ? { ExpressionAttributeNames: { '#open': 'open' }, ExpressionAttributeValues: { ':seq': current.seq, ':false': false } } : {}),
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    recordCapacity('write', output.ConsumedCapacity);
-    return next;
-  } catch (error) {
-    if (!isConditionFailure(error)) throw toStorageError(error, 'flush cursor');
-    recordConditionFailure(tableName('stats'));
-    return undefined;
-  }
+  const opened = await conditionalWrite(
+    new PutCommand({
+      TableName: tableName('stats'),
+      Item: { pk: deltaPk(site), sk: CURSOR_SK, ...next },
+      ConditionExpression: current ? 'seq = :seq AND #open = :false' : 'attribute_not_exists(pk)',
+      ...(current ? { ExpressionAttributeNames: { '#open': 'open' }, ExpressionAttributeValues: { ':seq': current.seq, ':false': false } } : {}),
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+    'flush cursor',
+  );
+  return opened && next;
 }
 
 /** Marks flush `seq` done (a no-op when another flusher did). */
 export async function closeFlush(site: string, seq: number): Promise<void> {
-  try {
-    const output = await getDocumentClient().send(
-      new UpdateCommand({
-        TableName: tableName('stats'),
-        Key: { pk: deltaPk(site), sk: CURSOR_SK },
-        UpdateExpression: 'SET #open = :false',
-        ConditionExpression: 'seq = :seq',
-        ExpressionAttributeNames: { '#open': 'open' },
-        ExpressionAttributeValues: { ':seq': seq, ':false': false },
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    recordCapacity('write', output.ConsumedCapacity);
-  } catch (error) {
-    if (!isConditionFailure(error)) throw toStorageError(error, 'flush cursor');
-    recordConditionFailure(tableName('stats'));
-  }
+  await conditionalWrite(
+    new UpdateCommand({
+      TableName: tableName('stats'),
+      Key: { pk: deltaPk(site), sk: CURSOR_SK },
+      UpdateExpression: 'SET #open = :false',
+      ConditionExpression: 'seq = :seq',
+      ExpressionAttributeNames: { '#open': 'open' },
+      ExpressionAttributeValues: { ':seq': seq, ':false': false },
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+    'flush cursor',
+  );
 }

@@ -2,6 +2,7 @@ import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk
 import { mapLimit } from '../lib/concurrency.js';
 import { recordCapacity, recordConditionFailure, recordIndexWrites } from './capacity.js';
 import { getDocumentClient } from './client.js';
+import { conditionalWrite } from './conditional-write.js';
 import { isConditionFailure, storeCall } from './failures.js';
 import { ACTIVITY_INDEX, ACTIVITY_SHARDS, tableName } from './tables.js';
 
@@ -173,25 +174,18 @@ export function isExpired(item: SessionItem, now: number): boolean {
 
 /** Deletes a session item that is past its ttl (only if it still is), so its id can start a new session. */
 async function expireSession(sessionId: string, now: number): Promise<void> {
-  try {
-    const output = await storeCall('session expire', () =>
-      getDocumentClient().send(
-        new DeleteCommand({
-          TableName: tableName('sessions'),
-          Key: { session_id: sessionId },
-          ConditionExpression: '#ttl <= :now',
-          ExpressionAttributeNames: { '#ttl': 'ttl' },
-          ExpressionAttributeValues: { ':now': nowSeconds(now) },
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      ),
-    );
-    recordCapacity('write', output.ConsumedCapacity);
-  } catch (error) {
-    // Someone else replaced it first: the caller retries against the new item.
-    if (!isConditionFailure(error)) throw error;
-    recordConditionFailure(tableName('sessions'));
-  }
+  // Refused when someone else replaced it first: the caller retries against the new item.
+  await conditionalWrite(
+    new DeleteCommand({
+      TableName: tableName('sessions'),
+      Key: { session_id: sessionId },
+      ConditionExpression: '#ttl <= :now',
+      ExpressionAttributeNames: { '#ttl': 'ttl' },
+      ExpressionAttributeValues: { ':now': nowSeconds(now) },
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+    'session expire',
+  );
 }
 
 /**
@@ -241,27 +235,19 @@ export async function savePending(sessionId: string, attribute: `pend_${string}`
 
 /** Takes parked increments off the session; only one caller gets them. */
 export async function claimPending(sessionId: string, attribute: `pend_${string}`): Promise<string | undefined> {
-  try {
-    const output = await storeCall('session pending claim', () =>
-      getDocumentClient().send(
-        new UpdateCommand({
-          TableName: tableName('sessions'),
-          Key: { session_id: sessionId },
-          UpdateExpression: 'REMOVE #p',
-          ConditionExpression: 'attribute_exists(#p)',
-          ExpressionAttributeNames: { '#p': attribute },
-          ReturnValues: 'UPDATED_OLD',
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      ),
-    );
-    recordCapacity('write', output.ConsumedCapacity);
-    return output.Attributes?.[attribute] as string | undefined;
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    recordConditionFailure(tableName('sessions'));
-    return undefined;
-  }
+  const output = await conditionalWrite(
+    new UpdateCommand({
+      TableName: tableName('sessions'),
+      Key: { session_id: sessionId },
+      UpdateExpression: 'REMOVE #p',
+      ConditionExpression: 'attribute_exists(#p)',
+      ExpressionAttributeNames: { '#p': attribute },
+      ReturnValues: 'UPDATED_OLD',
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+    'session pending claim',
+  );
+  return output?.Attributes?.[attribute] as string | undefined;
 }
 
 export interface ActiveSession {

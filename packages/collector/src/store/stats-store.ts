@@ -1,9 +1,10 @@
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mapLimit, settleLimit } from '../lib/concurrency.js';
-import { recordCapacity, recordConditionFailure } from './capacity.js';
+import { recordCapacity } from './capacity.js';
 import { getDocumentClient, onStoreReset } from './client.js';
-import { isConditionFailure, storeCall, toStorageError } from './failures.js';
-import { CAPS, FAMILY, OTHER, otherKey, SITES_PK, saltPk, sortKey, type Family } from './keys.js';
+import { conditionalWrite } from './conditional-write.js';
+import { storeCall, toStorageError } from './failures.js';
+import { CAPS, FAMILY, otherKey, SITES_PK, saltPk, sortKey, type Family } from './keys.js';
 import { tableName } from './tables.js';
 
 /** One atomic ADD of counters to one rollup item. */
@@ -158,23 +159,19 @@ async function add(pk: string, sk: string, counters: Record<string, number>, seq
     clauses.push(`#c${i} :c${i}`);
   });
   if (!clauses.length) return;
-  try {
-    const output = await getDocumentClient().send(
-      new UpdateCommand({
-        TableName: tableName('stats'),
-        Key: { pk, sk },
-        UpdateExpression: `SET #fs = :fs ADD ${clauses.join(', ')}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ConditionExpression: 'attribute_not_exists(#fs) OR #fs < :fs',
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    recordCapacity('write', output.ConsumedCapacity);
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    recordConditionFailure(tableName('stats'));
-  }
+  // Refused: this flush reached the item before.
+  await conditionalWrite(
+    new UpdateCommand({
+      TableName: tableName('stats'),
+      Key: { pk, sk },
+      UpdateExpression: `SET #fs = :fs ADD ${clauses.join(', ')}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ConditionExpression: 'attribute_not_exists(#fs) OR #fs < :fs',
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+    'rollup update',
+  );
 }
 
 async function itemExists(pk: string, sk: string): Promise<boolean> {
@@ -189,24 +186,18 @@ async function itemExists(pk: string, sk: string): Promise<boolean> {
 
 /** Takes one of the bucket's distinct-value slots for `family`; false once the cap is reached. */
 async function claimSlot(pk: string, family: Family, cap: number): Promise<boolean> {
-  try {
-    const output = await getDocumentClient().send(
-      new UpdateCommand({
-        TableName: tableName('stats'),
-        Key: { pk, sk: sortKey(FAMILY.cap, family) },
-        UpdateExpression: 'ADD n :one',
-        ConditionExpression: 'attribute_not_exists(n) OR n < :cap',
-        ExpressionAttributeValues: { ':one': 1, ':cap': cap },
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    recordCapacity('write', output.ConsumedCapacity);
-    return true;
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    recordConditionFailure(tableName('stats'));
-    return false;
-  }
+  const claimed = await conditionalWrite(
+    new UpdateCommand({
+      TableName: tableName('stats'),
+      Key: { pk, sk: sortKey(FAMILY.cap, family) },
+      UpdateExpression: 'ADD n :one',
+      ConditionExpression: 'attribute_not_exists(n) OR n < :cap',
+      ExpressionAttributeValues: { ':one': 1, ':cap': cap },
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+    'cap slot',
+  );
+  return claimed !== undefined;
 }
 
 // ----------------------------------------------------------------------------- reads
@@ -287,49 +278,38 @@ export async function getOrCreateSalt(day: string, candidate: string, ttl: numbe
   };
   const existing = await read();
   if (existing) return existing;
-  try {
-    const output = await db.send(
-      new PutCommand({
-        TableName: tableName('stats'),
-        Item: { ...key, salt: candidate, ttl },
-        // An expired salt that TTL has not deleted yet may be replaced.
-        ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
-        ExpressionAttributeNames: { '#ttl': 'ttl' },
-        ExpressionAttributeValues: { ':now': nowSeconds(now) },
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    recordCapacity('write', output.ConsumedCapacity);
-    return candidate;
-  } catch (error) {
-    if (!isConditionFailure(error)) throw toStorageError(error, 'salt write');
-    recordConditionFailure(tableName('stats'));
-    const winner = await read();
-    if (!winner) throw toStorageError(new Error('salt vanished'), 'salt read');
-    return winner;
-  }
+  const written = await conditionalWrite(
+    new PutCommand({
+      TableName: tableName('stats'),
+      Item: { ...key, salt: candidate, ttl },
+      // An expired salt that TTL has not deleted yet may be replaced.
+      ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
+      ExpressionAttributeNames: { '#ttl': 'ttl' },
+      ExpressionAttributeValues: { ':now': nowSeconds(now) },
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+    'salt write',
+  );
+  if (written) return candidate;
+  const winner = await read();
+  if (!winner) throw toStorageError(new Error('salt vanished'), 'salt read');
+  return winner;
 }
 
 /** True when this call created the marker: the visitor is new for that site and day. */
 export async function claimVisitorMarker(pk: string, ttl: number, now: number): Promise<boolean> {
-  try {
-    const output = await getDocumentClient().send(
-      new PutCommand({
-        TableName: tableName('stats'),
-        Item: { pk, sk: 'v', ttl },
-        ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
-        ExpressionAttributeNames: { '#ttl': 'ttl' },
-        ExpressionAttributeValues: { ':now': nowSeconds(now) },
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    recordCapacity('write', output.ConsumedCapacity);
-    return true;
-  } catch (error) {
-    if (!isConditionFailure(error)) throw toStorageError(error, 'visitor marker');
-    recordConditionFailure(tableName('stats'));
-    return false;
-  }
+  const created = await conditionalWrite(
+    new PutCommand({
+      TableName: tableName('stats'),
+      Item: { pk, sk: 'v', ttl },
+      ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
+      ExpressionAttributeNames: { '#ttl': 'ttl' },
+      ExpressionAttributeValues: { ':now': nowSeconds(now) },
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+    'visitor marker',
+  );
+  return created !== undefined;
 }
 
 const registeredSites = new Set<string>();
@@ -337,20 +317,16 @@ const registeredSites = new Set<string>();
 /** Adds the site to the registry once (per process); idempotent. */
 export async function registerSite(siteId: string, now: number): Promise<void> {
   if (registeredSites.has(siteId)) return;
-  try {
-    const output = await getDocumentClient().send(
-      new PutCommand({
-        TableName: tableName('stats'),
-        Item: { pk: SITES_PK, sk: siteId, first_seen: now },
-        ConditionExpression: 'attribute_not_exists(pk)',
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    recordCapacity('write', output.ConsumedCapacity);
-  } catch (error) {
-    if (!isConditionFailure(error)) throw toStorageError(error, 'site registry');
-    recordConditionFailure(tableName('stats'));
-  }
+  // Refused when the site is registered already.
+  await conditionalWrite(
+    new PutCommand({
+      TableName: tableName('stats'),
+      Item: { pk: SITES_PK, sk: siteId, first_seen: now },
+      ConditionExpression: 'attribute_not_exists(pk)',
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+    'site registry',
+  );
   registeredSites.add(siteId);
 }
 onStoreReset(() => registeredSites.clear());
