@@ -152,7 +152,7 @@ try {
   // ------------------------------------------------------------------ 5. bundle sizes
   log();
   log('5. Lambda bundles (esbuild, minified ESM for node22, AWS SDK included, as infra bundles them)');
-  for (const name of ['events', 'realtime', 'stats', 'sites']) {
+  for (const name of ['events', 'realtime', 'stats', 'sites', 'flush']) {
     const result = await build({
       entryPoints: [`${HERE}../src/handlers/${name}.ts`],
       bundle: true,
