@@ -108,7 +108,7 @@ try {
   // the most a site can cost, reached when it has under one request a minute.
   const aloneSessions = liveTraffic('bench-alone.example', 9);
   const alone = batches(aloneSessions);
-  const aloneResult = await sendOverHttp(alone, 'request');
+  const aloneResult = await sendOverHttp(alone, 1);
   report(
     `   Same mix, rollups flushed after every request (${aloneResult.flushes} flushes: the upper bound, a site with under a request a minute)`,
     aloneResult.capacity,
@@ -116,38 +116,53 @@ try {
     aloneSessions.reduce((sum, s) => sum + s.pageviews, 0),
   );
 
-  // One request per page visit, as a multi-page site's tracker sends them on pagehide.
-  const visits = [...sessions({ seed: 8, site: 'bench-visits.example', sessions: 200, from: now - 40 * MIN, to: now - 20 * MIN, visitors: 150 })];
-  const visitRequests = visits.flatMap((s) => perVisit(s).map((events) => ({ session: s, events })));
-  const visitResult = await sendOverHttp(visitRequests, 'schedule');
-  report(
-    `   Same mix, one request per page visit (${visitRequests.length} requests, mean ${fmt(visitRequests.reduce((a, r) => a + r.events.length, 0) / visitRequests.length)} events; flushed once a minute)`,
-    visitResult.capacity,
-    visitRequests.reduce((a, r) => a + r.events.length, 0),
-    visits.reduce((a, s) => a + s.pageviews, 0),
-  );
+  // One request per page visit, as a multi-page site's tracker sends them on pagehide:
+  // flushed once a minute, after every 10 requests (a site of ~1M events a month), after each.
+  const visitRuns = [
+    ['flushed once a minute', 'schedule', 8],
+    ['flushed every 10 requests: ~10 requests a minute, about 1M events a month', 10, 10],
+    ['flushed after every request: the upper bound', 1, 11],
+  ] as const;
+  for (const [label, flush, seed] of visitRuns) {
+    const visits = [...sessions({ seed, site: `bench-visits-${seed}.example`, sessions: 200, from: now - 40 * MIN, to: now - 20 * MIN, visitors: 150 })];
+    const visitRequests = visits.flatMap((s) => perVisit(s).map((events) => ({ session: s, events })));
+    const visitResult = await sendOverHttp(visitRequests, flush);
+    const visitEvents = visitRequests.reduce((a, r) => a + r.events.length, 0);
+    report(
+      `   Same mix, one request per page visit (${visitRequests.length} requests, mean ${fmt(visitEvents / visitRequests.length)} events; ${label}, ${visitResult.flushes} flushes)`,
+      visitResult.capacity,
+      visitEvents,
+      visits.reduce((a, s) => a + s.pageviews, 0),
+    );
+  }
 
   // ------------------------------------------------------------ 4. stats at 10k and at 1M
+  // Two sites with the same first 10,000 events; the large one then grows to 1,000,000.
+  // Both are measured in the same process state, their requests interleaved, so that the
+  // ratio compares the data and not the moment (a ~20 ms p50 moves with GC and the store).
+  const small = 'bench-stats-10k.example';
   const site = 'bench-stats.example';
   const windowFrom = Math.floor(now / DAY) * DAY - 29 * DAY;
   log();
-  log(`4. GET /api/stats?period=30d for ${site}, seeded through the service (ingestBatch: validation, enrichment, session commits, rollups)`);
-  let seeded = await seed(site, { seed: 11, sessions: 100, maxPages: 8, visitors: 60 }, windowFrom, now, 10_000);
-  const small = await statsLatency(site);
+  log(`4. GET /api/stats?period=30d for ${small} and ${site}, seeded through the service (ingestBatch: validation, enrichment, session commits, rollup deltas)`);
+  const base = { seed: 11, sessions: 100, maxPages: 8, visitors: 60 };
+  await seed(small, base, windowFrom, now, 10_000);
+  let seeded = await seed(site, base, windowFrom, now, 10_000);
   const seedStart = performance.now();
   // The rest in long sessions (15–25 page views, ~46 events): the number of sessions changes what seeding costs, not what /api/stats reads.
   seeded += await seed(site, { seed: 12, sessions: 2_000, bounce: 0, minPages: 15, maxPages: 25, visitors: 400 }, windowFrom, now, SEED_TARGET - seeded);
   log(`   seeded up to ${fmt(seeded, 0)} events in ${fmt((performance.now() - seedStart) / 1000, 0)} s`);
-  const large = await statsLatency(site);
+  const latency = await statsLatency(small, site);
   for (const mode of ['warm', 'cold'] as const) {
     const title = mode === 'warm' ? 'as served (unchanged days from the cache)' : 'every day read from the store (LIVEINSIGHT_STATS_CACHE=off)';
     log(`   ${title}:`);
-    for (const [label, run] of [['10,000', small[mode]], [fmt(seeded, 0), large[mode]]] as const) {
+    const [a, b] = latency[mode];
+    for (const [label, run] of [['10,000', a], [fmt(seeded, 0), b]] as const) {
       log(`     ${label.padStart(9)} events: p50 ${fmt(run.p50)} ms (p90 ${fmt(run.p90)} ms), ${run.items} items read, ${fmt(run.readUnits, 1)} read units`);
     }
-    log(`     ratio p50 = ${fmt(large[mode].p50 / small[mode].p50, 2)} (target ≤ 1.2)`);
+    log(`     ratio p50 = ${fmt(b.p50 / a.p50, 2)} (target ≤ 1.2)`);
   }
-  log(`   read cost per uncached query ≈ $${fmt((large.cold.readUnits * USD_PER_MILLION_READ_UNITS) / 1e6, 7)}`);
+  log(`   read cost per uncached query ≈ $${fmt((latency.cold[1].readUnits * USD_PER_MILLION_READ_UNITS) / 1e6, 7)}`);
 
   // ------------------------------------------------------------------ 5. bundle sizes
   log();
@@ -184,10 +199,15 @@ interface HttpRun {
   flushes: number;
 }
 
-async function sendOverHttp(requests: { session: Session; events: unknown[] }[], flush: 'schedule' | 'request'): Promise<HttpRun> {
+/**
+ * Sends the requests, 8 in flight, and flushes the rollups as AWS does (`'schedule'`: once
+ * a minute) or after every `n` requests (a site that gets n requests a minute).
+ */
+async function sendOverHttp(requests: { session: Session; events: unknown[] }[], flush: 'schedule' | number): Promise<HttpRun> {
   resetCapacity();
   const latencies: number[] = [];
   let flushes = 0;
+  let done = 0;
   const flushAll = async () => {
     flushes++;
     await flushAllSites();
@@ -211,7 +231,7 @@ async function sendOverHttp(requests: { session: Session; events: unknown[] }[],
       throw new Error(`POST answered ${response.status}: ${JSON.stringify(body)}`);
     }
     latencies.push(performance.now() - start);
-    if (flush === 'request') await flushAll();
+    if (typeof flush === 'number' && ++done % flush === 0) await flushAll();
   });
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(timer);
@@ -304,29 +324,33 @@ interface LatencyRun {
   readUnits: number;
 }
 
-/** p50/p90 of GET /api/stats?period=30d over HTTP, with and without the day cache. */
-async function statsLatency(site: string): Promise<{ warm: LatencyRun; cold: LatencyRun }> {
-  const url = `${stack.url}/api/stats?site_id=${site}&period=30d`;
-  const once = async () => {
+/**
+ * p50/p90 of GET /api/stats?period=30d over HTTP for two sites, their requests interleaved
+ * (which goes first alternates), with and without the day cache.
+ */
+async function statsLatency(...sites: [string, string]): Promise<Record<'warm' | 'cold', [LatencyRun, LatencyRun]>> {
+  const once = async (site: string) => {
     const t = performance.now();
-    const response = await fetch(url);
+    const response = await fetch(`${stack.url}/api/stats?site_id=${site}&period=30d`);
     const body = (await response.json()) as { data: { meta: { items_read: number } } };
     if (response.status !== 200) throw new Error(`stats answered ${response.status}`);
     return { ms: performance.now() - t, items: body.data.meta.items_read };
   };
-  const measure = async (): Promise<LatencyRun> => {
-    for (let i = 0; i < 3; i++) await once();
-    resetCapacity();
-    const samples: number[] = [];
-    let items = 0;
-    const RUNS = 21;
-    for (let i = 0; i < RUNS; i++) {
-      const run = await once();
-      samples.push(run.ms);
-      items = run.items;
+  const RUNS = 31;
+  const measure = async (): Promise<[LatencyRun, LatencyRun]> => {
+    const runs: { site: string; items: number; readUnits: number; samples: number[] }[] = [];
+    for (const site of sites) {
+      for (let i = 0; i < 3; i++) await once(site);
+      resetCapacity();
+      const { items } = await once(site);
+      const readUnits = Object.values(capacitySnapshot().read).reduce((a, b) => a + b, 0);
+      runs.push({ site, items, readUnits, samples: [] });
     }
-    const readUnits = Object.values(capacitySnapshot().read).reduce((a, b) => a + b, 0) / RUNS;
-    return { p50: percentile(samples, 50), p90: percentile(samples, 90), items, readUnits };
+    for (let i = 0; i < RUNS; i++) {
+      for (const run of i % 2 ? [...runs].reverse() : runs) run.samples.push((await once(run.site)).ms);
+    }
+    const [a, b] = runs.map(({ items, readUnits, samples }) => ({ p50: percentile(samples, 50), p90: percentile(samples, 90), items, readUnits }));
+    return [a!, b!];
   };
   const warm = await measure();
   process.env.LIVEINSIGHT_STATS_CACHE = 'off';
