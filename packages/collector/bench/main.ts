@@ -50,7 +50,8 @@ const port = await new Promise<number>((resolve, reject) => {
 });
 const storeEndpoint = `http://127.0.0.1:${port}`;
 delete process.env.LIVEINSIGHT_API_KEY;
-const stack = await startLocalStack({ port: 0, storeEndpoint });
+// The bench flushes the rollups itself, at the cadence each measurement names.
+const stack = await startLocalStack({ port: 0, storeEndpoint, flushEveryMs: 0 });
 
 try {
   log(`LiveInsight collector bench — Node ${process.version}, ${(await import('node:os')).cpus().length} cores, dynalite in its own process`);
