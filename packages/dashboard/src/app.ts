@@ -2,7 +2,7 @@ import type { RealtimeData, SiteSummary, StatsData } from '@liveinsight/collecto
 import { ApiError, type ApiClient } from './api/client.js';
 import { byId, fill, h } from './dom.js';
 import { csvFileName, downloadCsv, toCsv, toCsvSections, type Table } from './format/csv.js';
-import { countedNote, formatCount } from './format/format.js';
+import { countedNote, formatCount, pageviewsLabel } from './format/format.js';
 import { allBreakdownTables, createBreakdownsPanel } from './panels/breakdowns.js';
 import { breakdownsNarrowed, sectionCaveats } from './panels/caveats.js';
 import { createChartPanel, timeseriesTable } from './panels/chart.js';
@@ -19,7 +19,6 @@ import {
   serializeFragment,
   statsQuery,
   withChanges,
-  type Filter,
   type Period,
   type ViewState,
 } from './state/view-state.js';
@@ -288,7 +287,7 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
         const summary = sites.find((s) => s.site_id === id);
         const option = h(
           'option',
-          { attrs: { value: id, title: summary ? `${formatCount(summary.pageviews_24h)} pageviews in the last 24 hours` : undefined } },
+          { attrs: { value: id, title: summary ? `${pageviewsLabel(summary.pageviews_24h)} in the last 24 hours` : undefined } },
           id,
         );
         option.selected = id === state.site;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   countedNote,
+  pageviewsLabel,
   countryName,
   formatBucket,
   formatChange,
@@ -125,5 +126,13 @@ describe('countedNote', () => {
   });
   it('warns when the API could not bring them up to date', () => {
     expect(countedNote(null, generated)).toBe(' · the newest events may not be counted yet');
+  });
+});
+
+describe('pageviewsLabel', () => {
+  it('says pageview for one and pageviews otherwise', () => {
+    expect(pageviewsLabel(1, 'en-US')).toBe('1 pageview');
+    expect(pageviewsLabel(0, 'en-US')).toBe('0 pageviews');
+    expect(pageviewsLabel(2, 'en-US')).toBe('2 pageviews');
   });
 });

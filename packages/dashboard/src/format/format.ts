@@ -136,3 +136,8 @@ export function countedNote(countedUntil: string | null, generated: Date, locale
   const counted = new Date(countedUntil);
   return generated.getTime() - counted.getTime() > 5_000 ? ` · counted up to ${counted.toLocaleTimeString(locale)}` : '';
 }
+
+/** "1 pageview", "2 pageviews", "12.3k pageviews". */
+export function pageviewsLabel(count: number, locale?: string): string {
+  return `${formatCount(count, locale)} ${count === 1 ? 'pageview' : 'pageviews'}`;
+}

@@ -1,7 +1,7 @@
 import type { StatsData } from '@liveinsight/collector/api-types';
 import uPlot from 'uplot';
 import type { Table } from '../format/csv.js';
-import { formatBucket, formatCount } from '../format/format.js';
+import { formatBucket, formatCount, pageviewsLabel } from '../format/format.js';
 import { fill, h } from '../dom.js';
 import { allCaveats } from './caveats.js';
 
@@ -225,7 +225,7 @@ function renderLegend(legend: HTMLElement, data: StatsData): void {
       ? h(
           'span',
           { class: 'legend-peak muted' },
-          `Busiest ${data.interval}: ${formatBucket(peak.t, data.interval, undefined, data.interval === 'day')} · ${formatCount(peak.pageviews)} pageviews`,
+          `Busiest ${data.interval}: ${formatBucket(peak.t, data.interval, undefined, data.interval === 'day')} · ${pageviewsLabel(peak.pageviews)}`,
         )
       : null,
   );

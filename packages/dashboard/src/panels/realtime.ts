@@ -1,6 +1,6 @@
 import type { RealtimeData, RealtimeMinute, RealtimeRow } from '@liveinsight/collector/api-types';
 import type { Table } from '../format/csv.js';
-import { formatCount } from '../format/format.js';
+import { formatCount, pageviewsLabel } from '../format/format.js';
 import { fill, h, svg } from '../dom.js';
 
 const LIST_LENGTH = 5;
@@ -20,7 +20,7 @@ export function sparkline(minutes: RealtimeMinute[]): SVGSVGElement {
       viewBox: `0 0 ${SPARK_WIDTH} ${SPARK_HEIGHT}`,
       preserveAspectRatio: 'none',
       role: 'img',
-      'aria-label': `${total} pageviews in the last ${minutes.length} minutes`,
+      'aria-label': `${pageviewsLabel(total)} in the last ${minutes.length} minutes`,
     },
     ...minutes.map((minute, i) => {
       // An empty minute still draws a 2-unit stub, so the time axis reads as continuous.
@@ -36,7 +36,7 @@ export function sparkline(minutes: RealtimeMinute[]): SVGSVGElement {
           rx: 1.5,
           class: minute.pageviews > 0 ? 'bar' : 'bar empty',
         },
-        svg('title', {}, `${time}: ${minute.pageviews} pageviews`),
+        svg('title', {}, `${time}: ${pageviewsLabel(minute.pageviews)}`),
       );
     }),
   );
@@ -87,7 +87,7 @@ export function renderRealtime(container: HTMLElement, data: RealtimeData): void
         'figcaption',
         { class: 'muted small' },
         h('span', null, '30 min ago'),
-        h('span', null, `${formatCount(lastMinutes)} pageviews`),
+        h('span', null, pageviewsLabel(lastMinutes)),
         h('span', null, 'now'),
       ),
     ),
