@@ -4,9 +4,9 @@ import { resetDocumentClient } from '../src/store/client.js';
 import { newSessionId, postEvents, stats, statsRequest, wireEvent } from './support/api.js';
 import { parse } from './support/events.js';
 import { useTestStore } from './support/store.js';
+import { MIN } from './support/time.js';
 
 const store = useTestStore();
-const MIN = 60_000;
 
 /** A loopback port with nothing listening: a store that is down. */
 async function deadEndpoint(): Promise<string> {

@@ -1,26 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { collapse, flushSite } from '../src/service/rollup-flush.js';
 import { capacitySnapshot } from '../src/store/capacity.js';
 import { getDocumentClient } from '../src/store/client.js';
 import { deltaBound, openFlush, queryDeltas, readCursor, START, watermark } from '../src/store/deltas-store.js';
 import { tableName } from '../src/store/tables.js';
-import { backfill, ingestOk, newSessionId, realtime, stats, wireEvent } from './support/api.js';
+import { backfill, ingestOk, newSessionId, onDay, realtime, stats, useApiKey, wireEvent } from './support/api.js';
 import { useTestStore } from './support/store.js';
+import { DAY, HOUR, label, TODAY } from './support/time.js';
 
 useTestStore();
-beforeAll(() => {
-  process.env.LIVEINSIGHT_API_KEY = 'flush-test-key';
-});
-afterAll(() => {
-  delete process.env.LIVEINSIGHT_API_KEY;
-});
+useApiKey('flush-test-key');
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-const TODAY = Math.floor(Date.now() / DAY) * DAY;
-const label = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const statsWrites = () => capacitySnapshot().write[tableName('stats')] ?? 0;
-const onDay = (site: string, at: number) => stats({ site_id: site, from: label(at), to: label(at) });
 
 /** One page view in a new session per request: the worst case for rollup writes. */
 async function visits(site: string, n: number, at: number): Promise<void> {

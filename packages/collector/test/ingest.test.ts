@@ -6,6 +6,7 @@ import { REASON } from '../src/service/validate.js';
 import { backfill, ingestOk, newSessionId, postEvents, stats, statsRequest, wireEvent } from './support/api.js';
 import { parse } from './support/events.js';
 import { useTestStore } from './support/store.js';
+import { DAY, HOUR } from './support/time.js';
 
 useTestStore();
 const KEY = 'ingest-test-key';
@@ -16,8 +17,6 @@ afterAll(() => {
   delete process.env.LIVEINSIGHT_API_KEY;
 });
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 const rawEventsOf = async (session: string) =>
   (
     await getDocumentClient().send(

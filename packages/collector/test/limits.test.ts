@@ -1,5 +1,5 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PROP_ITEMS_PER_REQUEST } from '../src/service/ingest.js';
 import { LIMITS, REASON } from '../src/service/validate.js';
 import { sessionKey } from '../src/service/session-math.js';
@@ -9,23 +9,14 @@ import { getDocumentClient } from '../src/store/client.js';
 import { CAPS, dayPkOfLabel } from '../src/store/keys.js';
 import { queryPartitions } from '../src/store/stats-store.js';
 import { tableName } from '../src/store/tables.js';
-import { backfill, newSessionId, postEvents, stats, wireEvent } from './support/api.js';
+import { backfill, newSessionId, onDay, postEvents, useApiKey, wireEvent } from './support/api.js';
 import { parse } from './support/events.js';
 import { useTestStore } from './support/store.js';
+import { DAY, HOUR, label, TODAY } from './support/time.js';
 
 useTestStore();
-beforeAll(() => {
-  process.env.LIVEINSIGHT_API_KEY = 'limits-test-key';
-});
-afterAll(() => {
-  delete process.env.LIVEINSIGHT_API_KEY;
-});
+useApiKey('limits-test-key');
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-const TODAY = Math.floor(Date.now() / DAY) * DAY;
-const label = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-const onDay = (site: string, ms: number) => stats({ site_id: site, from: label(ms), to: label(ms) });
 const statsWrites = () => capacitySnapshot().write[tableName('stats')] ?? 0;
 
 describe('sort keys past DynamoDB’s 1,024 bytes', () => {

@@ -1,21 +1,16 @@
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { getDocumentClient } from '../src/store/client.js';
 import { ACTIVITY_SHARDS, tableName } from '../src/store/tables.js';
 import { activeKey, sessionKey } from '../src/service/session-math.js';
-import { backfill, ingestOk, newSessionId, realtime, realtimeRequest, wireEvent } from './support/api.js';
+import { backfill, ingestOk, newSessionId, realtime, realtimeRequest, useApiKey, wireEvent } from './support/api.js';
 import { parse } from './support/events.js';
 import { useTestStore } from './support/store.js';
+import { MIN } from './support/time.js';
 
 useTestStore();
-beforeAll(() => {
-  process.env.LIVEINSIGHT_API_KEY = 'realtime-test-key';
-});
-afterAll(() => {
-  delete process.env.LIVEINSIGHT_API_KEY;
-});
+useApiKey('realtime-test-key');
 
-const MIN = 60_000;
 const site = 'live.test';
 
 describe('GET /api/realtime', () => {

@@ -1,23 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { BreakdownRow, StatsData } from '../src/api-types.js';
-import { backfill, IPHONE_UA, newSessionId, stats, wireEvent } from './support/api.js';
+import { backfill, IPHONE_UA, newSessionId, onDay, stats, useApiKey, wireEvent } from './support/api.js';
 import { useTestStore } from './support/store.js';
+import { DAY, HOUR, label, MIN, TODAY } from './support/time.js';
 
 useTestStore();
-beforeAll(() => {
-  process.env.LIVEINSIGHT_API_KEY = 'sessions-test-key';
-});
-afterAll(() => {
-  delete process.env.LIVEINSIGHT_API_KEY;
-});
+useApiKey('sessions-test-key');
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-const DAY = 24 * HOUR;
 /** Midnight UTC five days ago: every scenario below is a backfill around it. */
-const MIDNIGHT = Math.floor(Date.now() / DAY) * DAY - 5 * DAY;
-const label = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-const onDay = (site: string, ms: number) => stats({ site_id: site, from: label(ms), to: label(ms) });
+const MIDNIGHT = TODAY - 5 * DAY;
 const counts = (rows: BreakdownRow[], pick: (r: BreakdownRow) => number = (r) => r.pageviews) =>
   Object.fromEntries(rows.map((r) => [r.value, pick(r)]));
 const hourly = (data: StatsData) => Object.fromEntries(data.timeseries.filter((p) => p.pageviews || p.sessions || p.visitors).map((p) => [p.t.slice(11, 13), p]));

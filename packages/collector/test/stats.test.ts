@@ -1,22 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CAPS } from '../src/store/keys.js';
 import { flushSite } from '../src/service/rollup-flush.js';
 import { TOP_ROWS } from '../src/service/stats.js';
-import { backfill, ingestOk, newSessionId, sites, stats, wireEvent } from './support/api.js';
+import { backfill, ingestOk, newSessionId, sites, stats, useApiKey, wireEvent } from './support/api.js';
 import { useTestStore } from './support/store.js';
+import { DAY, HOUR, label, TODAY } from './support/time.js';
 
 useTestStore();
-beforeAll(() => {
-  process.env.LIVEINSIGHT_API_KEY = 'stats-test-key';
-});
-afterAll(() => {
-  delete process.env.LIVEINSIGHT_API_KEY;
-});
+useApiKey('stats-test-key');
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-const TODAY = Math.floor(Date.now() / DAY) * DAY;
-const label = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** `n` one-page sessions over `pages` distinct paths, in requests of 50 events. */
 async function traffic(site: string, n: number, at: number, pages = 5) {

@@ -1,10 +1,12 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { afterAll, beforeAll } from 'vitest';
 import { handler as eventsHandler } from '../../src/handlers/events.js';
 import { handler as realtimeHandler } from '../../src/handlers/realtime.js';
 import { handler as sitesHandler } from '../../src/handlers/sites.js';
 import { handler as statsHandler } from '../../src/handlers/stats.js';
 import type { RealtimeData, SitesData, StatsData } from '../../src/api-types.js';
 import { apiEvent, parse } from './events.js';
+import { label } from './time.js';
 
 /** A desktop Chrome, as real browsers send it. */
 export const CHROME_UA =
@@ -44,6 +46,16 @@ export async function ingestOk(body: unknown, options: PostOptions = {}) {
 const keyHeaders = (): Record<string, string> =>
   process.env.LIVEINSIGHT_API_KEY ? { 'X-API-Key': process.env.LIVEINSIGHT_API_KEY } : {};
 
+/** Configures a read key for this test file: reads need it, and a POST carrying it is a backfill. */
+export function useApiKey(key: string): void {
+  beforeAll(() => {
+    process.env.LIVEINSIGHT_API_KEY = key;
+  });
+  afterAll(() => {
+    delete process.env.LIVEINSIGHT_API_KEY;
+  });
+}
+
 /** POST with the configured key: a trusted backfill that keeps the events' own timestamps. */
 export const backfill = (events: unknown[], options: PostOptions = {}) =>
   ingestOk({ events, sent_at: Date.now() }, { apiKey: process.env.LIVEINSIGHT_API_KEY, ...options });
@@ -63,6 +75,8 @@ async function data<T>(result: Promise<APIGatewayProxyResult>): Promise<T> {
 }
 
 export const stats = (params: Record<string, string>) => data<StatsData>(statsRequest(params));
+/** The stats of the UTC day that contains `ms`. */
+export const onDay = (site: string, ms: number) => stats({ site_id: site, from: label(ms), to: label(ms) });
 export const realtime = (params: Record<string, string>) => data<RealtimeData>(realtimeRequest(params));
 export const sites = () => data<SitesData>(sitesRequest());
 
