@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { ingestBatch, senderOf } from '../src/service/ingest.js';
 import { collapse, flushSite } from '../src/service/rollup-flush.js';
+import { parseEventsBody } from '../src/service/validate.js';
 import { capacitySnapshot } from '../src/store/capacity.js';
 import { getDocumentClient } from '../src/store/client.js';
 import { deltaBound, openFlush, queryDeltas, readCursor, START, watermark } from '../src/store/deltas-store.js';
+import { CAPS, dayPkOfLabel } from '../src/store/keys.js';
+import { queryPartitions } from '../src/store/stats-store.js';
 import { tableName } from '../src/store/tables.js';
 import { backfill, ingestOk, newSessionId, onDay, realtime, stats, useApiKey, wireEvent } from './support/api.js';
 import { useTestStore } from './support/store.js';
@@ -20,14 +24,16 @@ async function visits(site: string, n: number, at: number): Promise<void> {
   }
 }
 
-/** Makes the next ADDs of the stats table fail as a throttled DynamoDB would, `count` times. */
-function throttleAdds(count: number): () => void {
+type StatsInput = { TableName?: string; UpdateExpression?: string; Key?: { sk?: string }; Item?: { pk?: string } };
+
+/** Makes the stats table's requests that `matches` picks fail as a throttled DynamoDB would, `count` times. */
+function throttle(count: number, matches: (input: StatsInput) => boolean): () => void {
   let left = count;
   const name = `throttle-${Math.random()}`;
   getDocumentClient().middlewareStack.add(
     (next) => async (args) => {
-      const input = args.input as { TableName?: string; UpdateExpression?: string };
-      if (left > 0 && input.TableName === tableName('stats') && input.UpdateExpression?.includes('ADD')) {
+      const input = args.input as StatsInput;
+      if (left > 0 && input.TableName === tableName('stats') && matches(input)) {
         left--;
         throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client' });
       }
@@ -37,13 +43,18 @@ function throttleAdds(count: number): () => void {
   );
   return () => getDocumentClient().middlewareStack.remove(name);
 }
+const throttleAdds = (count: number) => throttle(count, (input) => Boolean(input.UpdateExpression?.includes('ADD')));
+const dayItems = async (site: string, at: number) => {
+  const pk = dayPkOfLabel(site, label(at));
+  return (await queryPartitions([pk], undefined, true)).get(pk) ?? [];
+};
 
 describe('rollup deltas and the flush', () => {
   it('writes one delta per request and no rollup item until a flush', async () => {
     const site = 'deltas.test';
     const at = TODAY - 2 * DAY + 9 * HOUR;
     await visits(site, 3, at);
-    const deltas = await queryDeltas(site, START, deltaBound(watermark(0)));
+    const { deltas } = await queryDeltas(site, START, deltaBound(watermark(0)));
     expect(deltas).toHaveLength(3);
     expect(deltas.every((d) => d.increments.some((i) => i.pk === `${site}#D#${label(at)}`))).toBe(true);
     expect(await readCursor(site)).toBeUndefined();
@@ -118,6 +129,68 @@ describe('rollup deltas and the flush', () => {
     expect(await flushSite(site, { deltasPerFlush: 3 })).toMatchObject({ deltas: 7, items: 3 * 7 });
     expect(await readCursor(site)).toMatchObject({ seq: 3, open: false });
     expect((await onDay(site, at)).totals).toMatchObject({ pageviews: 7, sessions: 7 });
+  });
+
+  it('writes no total before every other item of the flush is in, and the run that completes it does', async () => {
+    const site = 'totals-last.test';
+    const at = TODAY - 8 * DAY + 9 * HOUR;
+    await visits(site, 2, at);
+    await flushSite(site);
+    await visits(site, 1, at + HOUR);
+    const restore = throttleAdds(1);
+    await expect(flushSite(site)).rejects.toThrow(/unavailable/i);
+    restore();
+    // The day cache's fingerprint did not move: a reader keeps what it has, whole.
+    expect((await dayItems(site, at)).find((item) => item.sk === 'total')).toMatchObject({ pv: 2 });
+    await flushSite(site, { takeOverAfterMs: 0 });
+    expect((await dayItems(site, at)).find((item) => item.sk === 'total')).toMatchObject({ pv: 3 });
+    expect((await onDay(site, at)).totals).toMatchObject({ pageviews: 3, sessions: 3 });
+  });
+
+  it('writes nothing of a flush until every increment knows its item, so (other) is added to once, whole', async () => {
+    const site = 'other-whole.test';
+    const at = TODAY - 9 * DAY + 9 * HOUR;
+    const saved = CAPS.page;
+    CAPS.page = 1;
+    try {
+      await backfill([wireEvent({ session: newSessionId(), at, site, url: `https://${site}/a` })]);
+      await flushSite(site);
+      // Two values past the cap: both go to (other). Finding the first one's item fails once.
+      await backfill([0, 1].map((i) => wireEvent({ session: newSessionId(), at: at + i * 1000, site, url: `https://${site}/over-${i}` })));
+      const restore = throttle(1, (input) => input.Key?.sk?.startsWith('page#/over') === true && input.UpdateExpression === undefined);
+      await expect(flushSite(site)).rejects.toThrow(/unavailable/i);
+      restore();
+      expect((await dayItems(site, at)).some((item) => item.sk === 'page#(other)')).toBe(false);
+      await flushSite(site, { takeOverAfterMs: 0 });
+    } finally {
+      CAPS.page = saved;
+    }
+    expect((await dayItems(site, at)).find((item) => item.sk === 'page#(other)')).toMatchObject({ pv: 2 });
+  });
+
+  it('parks only what the store did not take of a delta split in several items, and the retry adds just that', async () => {
+    const site = 'chunks.test';
+    const at = TODAY - 10 * DAY + 9 * HOUR;
+    const session = newSessionId();
+    // 400 page views of long (300-character), distinct paths, sent at once as an import does:
+    // a delta of several items (≤ 100,000 characters each).
+    const events = Array.from({ length: 400 }, (_, i) =>
+      wireEvent({ session, at: at + i * 1000, site, url: `https://${site}/${String(i).padStart(3, '0')}-${'x'.repeat(300)}` }),
+    );
+    const entries = Array.from({ length: 8 }, (_, i) => i * 50).flatMap((from) => {
+      const parsed = parseEventsBody(JSON.stringify({ events: events.slice(from, from + 50) }));
+      return parsed.events.map((event) => ({ event, sender: senderOf({ userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36' }) }));
+    });
+    let deltaPuts = 0;
+    const restore = throttle(1, (input) => input.Item?.pk === `${site}#Q` && ++deltaPuts === 2);
+    const ctx = { receivedAt: Date.now(), trusted: true };
+    await expect(ingestBatch(entries, ctx)).rejects.toThrow(/unavailable/i);
+    restore();
+    // The delta had a second item (the one refused).
+    expect(deltaPuts).toBe(2);
+    // The retry: every event a duplicate; the parked part is claimed and written.
+    expect(await ingestBatch(entries, ctx)).toMatchObject({ accepted: 0, duplicates: 400 });
+    expect((await onDay(site, at)).totals).toMatchObject({ pageviews: 400, sessions: 1 });
   });
 
   it('leaves deltas younger than the grace for a later flush (writes of other processes may still be in flight)', async () => {

@@ -48,7 +48,8 @@ export async function recordHealthQuietly(increments: Increment[]): Promise<void
   if (!increments.length) return;
   try {
     const sites = [...new Set(increments.map((i) => splitBucketPk(i.pk).site))];
-    await Promise.all(sites.map((site) => putDeltas(site, increments.filter((i) => splitBucketPk(i.pk).site === site))));
+    const unwritten = await Promise.all(sites.map((site) => putDeltas(site, increments.filter((i) => splitBucketPk(i.pk).site === site))));
+    if (unwritten.some((list) => list.length)) throw new Error('rollup delta not written');
   } catch (error) {
     console.error(JSON.stringify({ level: 'warn', msg: 'ingestion health not recorded', error: String(error) }));
   }

@@ -461,8 +461,8 @@ function propLimiter(): (increment: Increment) => Increment {
 /**
  * Collapses every session's increments to one ADD per item and writes them as this
  * request's rollup delta, one item per site (the flusher folds deltas into the rollups:
- * rollup-flush.ts). A site whose delta could not be written has each of its sessions'
- * shares parked on the session. Returns how many sites failed.
+ * rollup-flush.ts). What the store did not take (a whole delta, or one of the items of a
+ * very large one) is parked on one of the site's sessions. Returns how many sites failed.
  */
 async function bufferCollapsed(work: SessionWork[], health: Increment[]): Promise<number> {
   const limitProps = propLimiter();
@@ -481,13 +481,12 @@ async function bufferCollapsed(work: SessionWork[], health: Increment[]): Promis
   let failed = 0;
   await Promise.all(
     [...bySite].map(async ([siteId, entry]) => {
-      try {
-        await putDeltas(siteId, collapse(entry.increments));
-      } catch (error) {
-        if (!(error instanceof StorageUnavailableError)) throw error;
-        failed++;
-        for (const owner of entry.owners) if (owner.increments.length) owner.pending.push({ i: owner.increments });
-      }
+      const unwritten = await putDeltas(siteId, collapse(entry.increments));
+      if (!unwritten.length) return;
+      failed++;
+      // Parked on a session that exists (whoever claims them applies them once); with none
+      // to hold them (a request of health counts only), they are lost, as health counts may be.
+      entry.owners.find((o) => o.result.committed.length || o.result.old)?.pending.push({ i: unwritten });
     }),
   );
   return failed;

@@ -4,7 +4,7 @@ import { FAMILY, hourPk, totalKeys } from '../store/keys.js';
 import { queryActiveSessions } from '../store/sessions-store.js';
 import { getItems } from '../store/stats-store.js';
 import { DIRECT, UNKNOWN } from './labels.js';
-import { flushBeforeRead, unflushedIncrements } from './rollup-flush.js';
+import { flushBeforeRead, withUnflushed } from './rollup-flush.js';
 import type { RealtimeQuery } from './validate.js';
 
 const PER_MINUTE_WINDOW = 30;
@@ -17,12 +17,11 @@ const PER_MINUTE_WINDOW = 30;
 export async function getRealtime(query: RealtimeQuery, now: number): Promise<RealtimeData> {
   const firstMinute = floorTo(now, MINUTE_MS) - (PER_MINUTE_WINDOW - 1) * MINUTE_MS;
   const hours = [...new Set([floorTo(firstMinute, HOUR_MS), floorTo(now, HOUR_MS)])];
-  const flushed = await flushBeforeRead(query.siteId);
-  const [sessions, hourItems, unflushed] = await Promise.all([
+  await flushBeforeRead(query.siteId);
+  const [sessions, { value: hourItems, unflushed }] = await Promise.all([
     queryActiveSessions(query.siteId, now - query.minutes * MINUTE_MS, now),
-    getItems(hours.flatMap((hour) => totalKeys().map((sk) => ({ pk: hourPk(query.siteId, hour), sk })))),
-    // In AWS the flush leaves the last minute or so (the grace): read those deltas too.
-    unflushedIncrements(query.siteId, flushed),
+    // In AWS the flush leaves the last minute or so (the grace): those deltas count too.
+    withUnflushed(query.siteId, () => getItems(hours.flatMap((hour) => totalKeys().map((sk) => ({ pk: hourPk(query.siteId, hour), sk }))))),
   ]);
   const counters = [...hourItems, ...unflushed.filter((i) => i.family === FAMILY.total).map((i) => ({ pk: i.pk, ...i.add }))];
   const pages = new Map<string, number>();

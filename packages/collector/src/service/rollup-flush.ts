@@ -19,15 +19,21 @@
  */
 import { StorageUnavailableError } from '../errors.js';
 import { mapLimit, sleep } from '../lib/concurrency.js';
-import { closeFlush, deltaBound, openFlush, queryDeltas, readCursor, stampOf, START, watermark, type Delta, type FlushCursor } from '../store/deltas-store.js';
+import { closeFlush, countedUntil, deltaBound, openFlush, queryDeltas, readCursor, START, watermark, type Delta, type FlushCursor } from '../store/deltas-store.js';
 import { applyIncrements, listSites, sortKeyOf, type Increment } from '../store/stats-store.js';
 
 /** Deltas one flush takes at most, and their JSON characters; a backlog is worked off in several. */
 const DELTAS_PER_FLUSH = 2_000;
 const CHARS_PER_FLUSH = 16_000_000;
 const MAX_FLUSHES_PER_CALL = 50;
-/** An open flush younger than this has a flusher at work: wait for it rather than run it too. */
-const TAKE_OVER_AFTER_MS = 30_000;
+/**
+ * An open flush younger than this has a flusher at work: wait for it rather than run it
+ * too. Longer than any collector function's timeout (at most 50 s, infra/lib/functions.ts),
+ * so that a flush is only taken over once its flusher is surely gone: two flushers of one
+ * flush could fold a value differently at the cap's edge (one admits it, one finds the
+ * bucket full).
+ */
+const TAKE_OVER_AFTER_MS = 90_000;
 const WAIT_STEP_MS = 50;
 /** How long a reader waits for another flusher before reading what is there. */
 const WAIT_MS = 3_000;
@@ -51,8 +57,6 @@ export interface FlushResult {
   items: number;
   /** Every delta stamped up to this time (ms) is in the rollups. */
   countedUntil: number;
-  /** Another flusher was still at work: deltas after countedUntil may be partly in. */
-  partial?: boolean;
 }
 
 /** Folds the site's deltas up to the watermark into the rollups. */
@@ -67,46 +71,42 @@ export async function flushSite(site: string, options: FlushOptions = {}): Promi
     let flush: FlushCursor | undefined;
     let deltas: Delta[] | undefined;
     if (cursor?.open) {
-      // Running it too would be safe but would pay for every write twice: wait for it.
+      // Running it too would pay for every write twice: wait for its flusher.
       if (Date.now() - cursor.openedAt < takeOverAfterMs) {
-        if (waitedMs >= WAIT_MS) return { ...result, countedUntil: stampOf(cursor.prev), partial: true };
+        if (waitedMs >= WAIT_MS) return { ...result, countedUntil: countedUntil(cursor.prev) };
         await sleep(WAIT_STEP_MS);
         waitedMs += WAIT_STEP_MS;
         continue;
       }
       flush = cursor;
     } else {
-      const bound = watermark(graceMs);
-      deltas = await queryDeltas(site, cursor?.upto ?? START, deltaBound(bound), deltasPerFlush);
-      if (!deltas.length) return { ...result, countedUntil: bound };
-      // Imports write big deltas: keep a flush within a Lambda's memory (but take at least one).
-      let keep = 1;
-      for (let chars = deltas[0]!.size; keep < deltas.length && chars + deltas[keep]!.size <= CHARS_PER_FLUSH; keep++) chars += deltas[keep]!.size;
-      const backlog = keep < deltas.length || deltas.length >= deltasPerFlush;
-      deltas = deltas.slice(0, keep);
+      const after = cursor?.upto ?? START;
+      const bound = deltaBound(watermark(graceMs));
+      const read = await queryDeltas(site, after, bound, { limit: deltasPerFlush, maxChars: CHARS_PER_FLUSH });
+      if (!read.deltas.length) return { ...result, countedUntil: countedUntil(bound > after ? bound : after) };
+      deltas = read.deltas;
       // A backlog: this flush stops at its last delta, the next one goes on.
-      const upto = backlog ? deltas[keep - 1]!.sk : deltaBound(bound);
-      flush = await openFlush(site, cursor, upto);
+      flush = await openFlush(site, cursor, read.more ? deltas[deltas.length - 1]!.sk : bound);
       if (!flush) continue; // Another flusher opened one first.
     }
     // The deltas just read are exactly the flush's: none can appear below the watermark.
     const done = await runFlush(site, flush, deltas);
     result.deltas += done.deltas;
     result.items += done.items;
-    result.countedUntil = stampOf(flush.upto);
+    result.countedUntil = countedUntil(flush.upto);
   }
   return result;
 }
 
-async function runFlush(site: string, flush: FlushCursor, read?: Delta[]): Promise<FlushResult> {
-  const deltas = read ?? (await queryDeltas(site, flush.prev, flush.upto));
+async function runFlush(site: string, flush: FlushCursor, read?: Delta[]): Promise<{ deltas: number; items: number }> {
+  const deltas = read ?? (await queryDeltas(site, flush.prev, flush.upto)).deltas;
   const increments = collapse(deltas.flatMap((d) => d.increments));
-  const failed = await applyIncrements(increments, flush.seq);
-  if (failed.length) {
-    throw new StorageUnavailableError(`Storage is unavailable (${failed.length} of ${increments.length} rollup updates of ${site} failed); the next flush resumes`);
+  const unwritten = await applyIncrements(increments, flush.seq);
+  if (unwritten) {
+    throw new StorageUnavailableError(`Storage is unavailable (${unwritten} rollup updates of ${site} failed); the next flush resumes`);
   }
   await closeFlush(site, flush.seq);
-  return { deltas: deltas.length, items: increments.length, countedUntil: stampOf(flush.upto) };
+  return { deltas: deltas.length, items: increments.length };
 }
 
 /** One increment per rollup item, counters summed. */
@@ -146,18 +146,28 @@ export async function flushBeforeRead(site: string): Promise<FlushResult | null>
   }
 }
 
-/** Deltas the tail of the unflushed window holds at most for a reader (the rest waits for the flush). */
+/** Deltas of the unflushed tail a reader takes at most (the rest waits for the flush). */
 const TAIL_DELTAS = 5_000;
 
 /**
- * What the deltas younger than a flush hold (the grace in AWS: the last minute or so),
- * for a reader that cannot wait for them: GET /api/realtime. Empty when the flush was
- * partial (some of those deltas may be folded in already).
+ * Runs `read` (a read of rollup items) and returns with it the increments of the deltas
+ * not folded into those items yet (in AWS: the last minute or so, the grace), for a reader
+ * that cannot wait for them: GET /api/realtime. Only flushes write rollup items, so when the
+ * cursor is the same, and not open, before and after the read, the read saw exactly the
+ * deltas up to the cursor and the tail is the rest. Otherwise it tries again, and after
+ * three tries leaves the tail out (the newest counts then wait for the flush).
  */
-export async function unflushedIncrements(site: string, flushed: FlushResult | null): Promise<Increment[]> {
-  if (!flushed || flushed.partial) return [];
-  const deltas = await queryDeltas(site, deltaBound(flushed.countedUntil), deltaBound(Date.now()), TAIL_DELTAS);
-  return deltas.flatMap((d) => d.increments);
+export async function withUnflushed<T>(site: string, read: () => Promise<T>): Promise<{ value: T; unflushed: Increment[] }> {
+  let value: T | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (attempt) await sleep(WAIT_STEP_MS);
+    const before = await readCursor(site);
+    const [items, tail] = await Promise.all([read(), queryDeltas(site, before?.upto ?? START, deltaBound(Date.now()), { limit: TAIL_DELTAS })]);
+    value = items;
+    const after = await readCursor(site);
+    if (!before?.open && after?.seq === before?.seq) return { value, unflushed: tail.deltas.flatMap((d) => d.increments) };
+  }
+  return { value: value as T, unflushed: [] };
 }
 
 /** flushBeforeRead for every site. */

@@ -13,6 +13,7 @@ import { DAY_MS } from '../lib/time.js';
 import { recordCapacity } from './capacity.js';
 import { getDocumentClient } from './client.js';
 import { conditionalWrite } from './conditional-write.js';
+import { StorageUnavailableError } from '../errors.js';
 import { storeCall } from './failures.js';
 import { deltaPk, splitBucketPk, type Family } from './keys.js';
 import type { Increment } from './stats-store.js';
@@ -32,8 +33,6 @@ type StoredIncrement = [string, Family, string[], Record<string, number>];
 export interface Delta {
   sk: string;
   increments: Increment[];
-  /** Characters of its JSON: what holding it in memory costs. */
-  size: number;
 }
 
 /**
@@ -51,7 +50,9 @@ const skOf = (stamp: number, id: string): string => `${String(stamp).padStart(13
  * backfills set).
  */
 export function watermark(graceMs: number): number {
-  let bound = Date.now() - graceMs;
+  // Before this millisecond: a write stamped in it may start after this call (and so not
+  // be in flight yet) and land after the flush read its range.
+  let bound = Date.now() - graceMs - 1;
   for (const stamp of inFlight.keys()) bound = Math.min(bound, stamp - 1);
   return bound;
 }
@@ -62,31 +63,42 @@ export function deltaBound(ms: number): string {
   return `${String(ms).padStart(13, '0')}#~`;
 }
 
-/** The time of a delta sort key or bound (0 for START). */
-export const stampOf = (sk: string): number => Number(sk.slice(0, 13)) || 0;
+/**
+ * The time up to which every delta is at or below `sk` (a bound, or a delta's own key, when
+ * a backlog stopped there: deltas of that millisecond may sort after it).
+ */
+export function countedUntil(sk: string): number {
+  const stamp = Number(sk.slice(0, 13)) || 0;
+  return sk.endsWith('#~') ? stamp : Math.max(0, stamp - 1);
+}
 
-/** Writes a site's increments as delta items (one, unless an import brings thousands). */
-export async function putDeltas(site: string, increments: readonly Increment[]): Promise<void> {
-  const stored: StoredIncrement[] = increments.map((inc) => {
+/**
+ * Writes a site's increments as delta items (one, unless a request brings very long
+ * values or an import thousands of items). Returns the increments of the items the store
+ * could not take, for the caller to park: the others are written, and count.
+ */
+export async function putDeltas(site: string, increments: readonly Increment[]): Promise<Increment[]> {
+  const chunks: { stored: StoredIncrement[]; increments: Increment[] }[] = [];
+  let chars = Infinity;
+  for (const inc of increments) {
     const { site: incSite, bucket } = splitBucketPk(inc.pk);
     if (incSite !== site) throw new Error(`increment of ${incSite} in a delta of ${site}`);
-    return [bucket, inc.family, inc.parts, inc.add];
-  });
-  const chunks: string[] = [];
-  let current: StoredIncrement[] = [];
-  let chars = 0;
-  for (const item of stored) {
+    const item: StoredIncrement = [bucket, inc.family, inc.parts, inc.add];
     const size = JSON.stringify(item).length;
-    if (current.length && chars + size > MAX_DELTA_CHARS) {
-      chunks.push(JSON.stringify(current));
-      current = [];
+    if (chars + size > MAX_DELTA_CHARS) {
+      chunks.push({ stored: [], increments: [] });
       chars = 0;
     }
-    current.push(item);
+    chunks[chunks.length - 1]!.stored.push(item);
+    chunks[chunks.length - 1]!.increments.push(inc);
     chars += size;
   }
-  if (current.length) chunks.push(JSON.stringify(current));
-  await Promise.all(chunks.map((d) => putDelta(site, d)));
+  const outcomes = await Promise.allSettled(chunks.map((chunk) => putDelta(site, JSON.stringify(chunk.stored))));
+  return outcomes.flatMap((outcome, i) => {
+    if (outcome.status === 'fulfilled') return [];
+    if (outcome.reason instanceof StorageUnavailableError) return chunks[i]!.increments;
+    throw outcome.reason;
+  });
 }
 
 async function putDelta(site: string, d: string): Promise<void> {
@@ -111,9 +123,19 @@ async function putDelta(site: string, d: string): Promise<void> {
   }
 }
 
-/** Deltas with `after < sk <= upto`, oldest first, at most `limit`. */
-export async function queryDeltas(site: string, after: string, upto: string, limit = Infinity): Promise<Delta[]> {
+/**
+ * Deltas with `after < sk <= upto`, oldest first: at most `limit` of them and, past the
+ * first, `maxChars` of JSON. `more` says that a limit stopped the read.
+ */
+export async function queryDeltas(
+  site: string,
+  after: string,
+  upto: string,
+  { limit = Infinity, maxChars = Infinity }: { limit?: number; maxChars?: number } = {},
+): Promise<{ deltas: Delta[]; more: boolean }> {
   const deltas: Delta[] = [];
+  if (upto <= after) return { deltas, more: false };
+  let chars = 0;
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
     const output = await storeCall('rollup delta query', () =>
@@ -134,13 +156,14 @@ export async function queryDeltas(site: string, after: string, upto: string, lim
       const sk = String(item.sk);
       // BETWEEN includes `after`: that one is folded in already.
       if (sk === after) continue;
-      if (deltas.length >= limit) return deltas;
       const d = String(item.d);
-      deltas.push({ sk, increments: decode(site, d), size: d.length });
+      if (deltas.length >= limit || (deltas.length && chars + d.length > maxChars)) return { deltas, more: true };
+      chars += d.length;
+      deltas.push({ sk, increments: decode(site, d) });
     }
     ExclusiveStartKey = output.LastEvaluatedKey;
   } while (ExclusiveStartKey);
-  return deltas;
+  return { deltas, more: false };
 }
 
 function decode(site: string, d: string): Increment[] {

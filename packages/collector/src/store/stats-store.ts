@@ -39,56 +39,49 @@ interface RollupWrite {
   sk: string;
   add: Record<string, number>;
   total: boolean;
-  /** The increments merged into this write: they failed if it fails. */
-  sources: Increment[];
 }
 
 /**
- * Applies the increments of flush `seq`, each as one UpdateItem ADD, and returns those
- * that failed because the store was unavailable; any other error is thrown.
+ * Applies the increments of flush `seq`, one UpdateItem ADD per item, and returns how many
+ * writes the store could not take (0: all applied); any other error is thrown.
  *
  * Exactly once: every item remembers the last flush applied to it (`fs`), and an ADD is
- * conditional on `fs < seq`, so a flush that is run again (it failed half-way, or two
- * flushers run it together) adds nothing twice. Flushes of a site are numbered in order.
+ * conditional on `fs < seq`, so a flush that is run again (it failed half-way) adds nothing
+ * twice. Flushes of a site are numbered in order. For that, a run writes nothing until it
+ * knows every increment's item: a run that wrote `(other)` with part of its increments
+ * (one target still unknown) could never add the rest there.
  *
- * The `total` items go last, once every other item has settled: they are the day cache's
- * fingerprint (day-cache.ts), so a reader who sees a new fingerprint must also see every
- * item written with it. Written together, a reader could cache a day between the two and
- * keep it, partial, for good.
+ * The `total` items go last, and only once every other item is written: they are the day
+ * cache's fingerprint (day-cache.ts), so a reader who sees a new fingerprint must also see
+ * every item written with it, and a run that failed before them changes it when it is run
+ * again.
  */
-export async function applyIncrements(increments: readonly Increment[], seq: number): Promise<Increment[]> {
-  const failed: Increment[] = [];
-  const unavailable = (error: unknown): boolean => {
-    const storeError = toStorageError(error, 'rollup update');
-    if (storeError instanceof Error && storeError.name === 'StorageUnavailableError') return true;
-    throw storeError;
-  };
+export async function applyIncrements(increments: readonly Increment[], seq: number): Promise<number> {
+  const failures = (outcomes: PromiseSettledResult<unknown>[]) =>
+    outcomes.filter((outcome) => {
+      if (outcome.status === 'fulfilled') return false;
+      const error = toStorageError(outcome.reason, 'rollup update');
+      if (error instanceof Error && error.name === 'StorageUnavailableError') return true;
+      throw error;
+    }).length;
   // The item each increment goes to (the cap may fold it into (other)); several may go to
   // the same one, and the `fs` guard lets a flush add to an item once: they are merged.
   const targets = await settleLimit(increments, UPDATE_CONCURRENCY, (inc) => targetOf(inc));
+  const unresolved = failures(targets);
+  if (unresolved) return unresolved;
   const writes = new Map<string, RollupWrite>();
   targets.forEach((outcome, i) => {
     const inc = increments[i]!;
-    if (outcome.status === 'rejected') {
-      if (unavailable(outcome.reason)) failed.push(inc);
-      return;
-    }
-    const key = `${inc.pk}\n${outcome.value}`;
+    const sk = (outcome as PromiseFulfilledResult<string>).value;
+    const key = `${inc.pk}\n${sk}`;
     let write = writes.get(key);
-    if (!write) writes.set(key, (write = { pk: inc.pk, sk: outcome.value, add: {}, total: inc.family === FAMILY.total, sources: [] }));
+    if (!write) writes.set(key, (write = { pk: inc.pk, sk, add: {}, total: inc.family === FAMILY.total }));
     for (const [metric, amount] of Object.entries(inc.add)) write.add[metric] = (write.add[metric] ?? 0) + amount;
-    write.sources.push(inc);
   });
-  const apply = async (list: RollupWrite[]) => {
-    const outcomes = await settleLimit(list, UPDATE_CONCURRENCY, (w) => add(w.pk, w.sk, w.add, seq));
-    outcomes.forEach((outcome, i) => {
-      if (outcome.status === 'rejected' && unavailable(outcome.reason)) failed.push(...list[i]!.sources);
-    });
-  };
+  const apply = async (list: RollupWrite[]) => failures(await settleLimit(list, UPDATE_CONCURRENCY, (w) => add(w.pk, w.sk, w.add, seq)));
   const all = [...writes.values()];
-  await apply(all.filter((w) => !w.total));
-  await apply(all.filter((w) => w.total));
-  return failed;
+  const unwritten = await apply(all.filter((w) => !w.total));
+  return unwritten || apply(all.filter((w) => w.total));
 }
 
 export function sortKeyOf(inc: Pick<Increment, 'family' | 'parts'>): string {
