@@ -7,8 +7,8 @@
  *
  * A flush, per site:
  *   1. reads the cursor; if a flush is open, waits for its flusher, or runs it when it has
- *      been open too long (its flusher failed): running a flush twice is safe
- *      (applyIncrements' `fs` guard), only wasteful;
+ *      been open longer than any flusher lives (its flusher died): running the rest of a
+ *      flush again adds nothing twice (applyIncrements' `fs` guard);
  *   2. otherwise opens flush seq+1 over the deltas after the cursor up to the watermark,
  *      with a conditional write, so that one of two flushers opens it;
  *   3. applies the collapsed increments, then closes the flush.
