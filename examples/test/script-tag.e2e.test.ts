@@ -1,29 +1,19 @@
-import { startLocalStack, type LocalStack } from '@liveinsight/collector/local';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, skipBrowserTests } from '../../test/support/browser.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { skipBrowserTests } from '../../test/support/browser.js';
 import { readDashboard } from './support/dashboard.js';
 import { countsOf, getStats } from './support/stats.js';
+import { useStackAndChromium } from './support/walk.js';
 
 const SITE = 'script-tag.example';
 const MDN = 'https://developer.mozilla.org/en-US/docs/Web/API/Navigator/sendBeacon';
 
 describe.skipIf(skipBrowserTests)('script-tag example walked in Chromium', () => {
-  let stack: LocalStack;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    stack = await startLocalStack({ port: 0 });
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  const env = useStackAndChromium();
 
   /** A page that records its errors. (Its events leave by beacon as each page closes, which Playwright does not report.) */
   async function openPage(): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage();
+    const page = await env.browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
@@ -34,7 +24,7 @@ describe.skipIf(skipBrowserTests)('script-tag example walked in Chromium', () =>
 
   it('counts exactly what a visitor did on the site, and the dashboard shows it', { timeout: 90_000 }, async () => {
     const { page, errors } = await openPage();
-    const base = `${stack.url}/examples/script-tag/`;
+    const base = `${env.stack.url}/examples/script-tag/`;
 
     await page.goto(base); // page view 1
     await page.fill('#newsletter input', 'ada@example.com');
@@ -68,12 +58,11 @@ describe.skipIf(skipBrowserTests)('script-tag example walked in Chromium', () =>
         outbound: [{ key: 'url', value: MDN, count: 1 }],
       },
     };
-    // The last beacon may still be being counted: each rollup item (a total, an event, its
-    // props) is its own write, so wait for the complete state, props included. The machine
-    // may be busy with other suites, hence the generous wait.
-    let data = await getStats(stack.url, { site_id: SITE, period: '24h' });
+    // The last beacon may still be on its way: wait for the complete state, props included.
+    // The machine may be busy with other suites, hence the generous wait.
+    let data = await getStats(env.stack.url, { site_id: SITE, period: '24h' });
     const summary = async () => {
-      data = await getStats(stack.url, { site_id: SITE, period: '24h' });
+      data = await getStats(env.stack.url, { site_id: SITE, period: '24h' });
       return {
         totals: data.totals,
         pages: countsOf(data.breakdowns.pages, (r) => r.pageviews),
@@ -90,7 +79,7 @@ describe.skipIf(skipBrowserTests)('script-tag example walked in Chromium', () =>
     expect(errors).toEqual([]);
 
     // The dashboard, opened on this site, shows the same numbers.
-    const shown = await readDashboard(await browser.newPage(), stack.url, SITE);
+    const shown = await readDashboard(await env.browser.newPage(), env.stack.url, SITE);
     expect(shown.totals).toEqual(data.totals);
     expect(shown.events).toEqual(expectedEvents);
     expect(shown.pages).toEqual(countsOf(data.breakdowns.pages, (r) => r.pageviews));

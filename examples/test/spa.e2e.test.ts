@@ -1,9 +1,9 @@
-import { startLocalStack, type LocalStack } from '@liveinsight/collector/local';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, skipBrowserTests } from '../../test/support/browser.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { skipBrowserTests } from '../../test/support/browser.js';
 import { readDashboard } from './support/dashboard.js';
 import { countsOf, getStats } from './support/stats.js';
+import { useStackAndChromium } from './support/walk.js';
 
 const SITE = 'spa.example';
 
@@ -14,17 +14,7 @@ interface SentEvent {
 }
 
 describe.skipIf(skipBrowserTests)('SPA example walked in Chromium', () => {
-  let stack: LocalStack;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    stack = await startLocalStack({ port: 0 });
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  const env = useStackAndChromium();
 
   /** Every event the page puts on the wire, from the request bodies Chromium sends. */
   function watchCollector(page: Page) {
@@ -42,13 +32,13 @@ describe.skipIf(skipBrowserTests)('SPA example walked in Chromium', () => {
   const path = (url: string) => new URL(url).pathname;
 
   it('records routes and typed events, keeps the e-mail out, stops while opted out, and the dashboard agrees', async () => {
-    const page = await browser.newPage();
+    const page = await env.browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
     page.on('response', (response) => response.status() >= 400 && errors.push(`${response.status()} ${response.url()}`));
     const wire = watchCollector(page);
-    const base = `${stack.url}/examples/spa`;
+    const base = `${env.stack.url}/examples/spa`;
     const go = async (text: string, url: string) => {
       await page.click(`nav >> text=${text}`);
       await page.waitForURL(url);
@@ -118,10 +108,10 @@ describe.skipIf(skipBrowserTests)('SPA example walked in Chromium', () => {
     ]);
     expect(wire.bodies.join('\n')).not.toContain('ada@example.com');
     expect(wire.bodies.join('\n')).not.toContain('ada%40example.com');
-    // Each rollup item is its own write: wait until the last request is counted in full.
-    let data = await getStats(stack.url, { site_id: SITE, period: '24h' });
+    // The last beacon may still be on its way: wait until it is counted.
+    let data = await getStats(env.stack.url, { site_id: SITE, period: '24h' });
     const summary = async () => {
-      data = await getStats(stack.url, { site_id: SITE, period: '24h' });
+      data = await getStats(env.stack.url, { site_id: SITE, period: '24h' });
       return {
         totals: data.totals,
         pages: countsOf(data.breakdowns.pages, (r) => r.pageviews),
@@ -146,7 +136,7 @@ describe.skipIf(skipBrowserTests)('SPA example walked in Chromium', () => {
 
     expect(errors).toEqual([]);
 
-    const shown = await readDashboard(await browser.newPage(), stack.url, SITE);
+    const shown = await readDashboard(await env.browser.newPage(), env.stack.url, SITE);
     expect(shown.totals).toEqual(data.totals);
     expect(shown.events).toEqual({ add_to_cart: 1, signup: 1 });
     expect(shown.pages).toEqual(expectedPages);
