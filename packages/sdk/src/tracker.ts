@@ -57,7 +57,7 @@ export function create<E extends EventCatalogue<E> = AnyEvents>(
   // else is sent meanwhile, so one timer is enough.
   let timer: ReturnType<typeof setTimeout> | 0 = 0;
   let session: Session = storage('sessionStorage', KEYS.session) || [];
-  let lastUrl: string | 0 = 0;
+  let lastUrl: string | undefined;
   // Remembered here too, for browsers where the localStorage flag cannot be written.
   let optedOut: boolean | undefined;
   let visibleSince = 0;
@@ -65,7 +65,7 @@ export function create<E extends EventCatalogue<E> = AnyEvents>(
   let stopped =
     // The empty alternative is file: (and other host-less) pages.
     (!allowLocalhost && /^(localhost|127\.0\.0\.1|)$/.test(location.hostname)) ||
-    (respectDnt && ((navigator as Navigator & { globalPrivacyControl?: boolean }).globalPrivacyControl || navigator.doNotTrack == '1'));
+    (respectDnt && ((navigator as Navigator & { globalPrivacyControl?: boolean }).globalPrivacyControl || (navigator.doNotTrack as unknown) == 1));
 
   // Every listener is on window, in the capture phase: that phase passes window on the
   // way to any target, so events at document (visibilitychange, prerenderingchange) and
@@ -171,7 +171,7 @@ export function create<E extends EventCatalogue<E> = AnyEvents>(
   };
 
   /** The page is going away or out of sight: everything unsent leaves now. */
-  const leave = () => {
+  const leave = (): undefined => {
     if (__EXTRAS__) reportEngagement(false);
     if (attempt) {
       // The collector is failing: a beacon would be lost too. Keep them for the next page
@@ -209,12 +209,12 @@ export function create<E extends EventCatalogue<E> = AnyEvents>(
     const replayed = (queue = stored())[0];
     local(KEYS.queue, 0);
     if (__EXTRAS__) visibleSince = document.hidden ? 0 : Date.now();
-    listen('pagehide', () => {
-      leave();
-      // Forgotten, so that a restore from the back/forward cache (pageshow) counts again.
-      lastUrl = 0;
-    });
-    listen('visibilitychange', () => (document.hidden ? leave() : __EXTRAS__ && (visibleSince = Date.now())));
+    // lastUrl is forgotten (leave() returns nothing), so that a restore from the
+    // back/forward cache (pageshow) counts again.
+    listen('pagehide', () => (lastUrl = leave()));
+    listen('visibilitychange', () =>
+      __EXTRAS__ ? (document.hidden ? leave() : (visibleSince = Date.now())) : document.hidden && leave(),
+    );
     const onClick = (event: MouseEvent) => {
       const target = event.target as Element;
       const element = target.closest<HTMLElement>('[data-li-event]');

@@ -37,6 +37,7 @@ export const REASON = {
   props: `props must be a flat object of at most ${LIMITS.props} keys`,
   prop_key: `prop keys must be 1-${LIMITS.propKeyLength} characters and not __proto__, constructor or prototype`,
   prop_value: `prop values must be strings of at most ${LIMITS.propValueLength} characters, finite numbers or booleans`,
+  prop_number: 'prop numbers must be integers within ±(2^53−1) or other numbers of magnitude at least 1e-130 (send longer ids as strings)',
   screen: 'screen must be a string like "1280x720"',
   language: 'language must be a short language tag',
   too_old: 'timestamp is more than 400 days old',
@@ -97,6 +98,17 @@ export function toMilliseconds(value: number): number {
 
 /** The largest client time that keeps `ms × 1000 + sequence` an exact JavaScript number (year 2255). */
 const MAX_TIMESTAMP_MS = Math.floor(Number.MAX_SAFE_INTEGER / 1000) - 1;
+
+/**
+ * A finite number the store keeps exactly as JSON.parse gave it. An integer past
+ * ±(2^53−1) was already rounded by JSON.parse (a 20-digit order id is a different id by
+ * now), and the document client refuses to write it; DynamoDB refuses non-zero
+ * magnitudes below 1e-130. Larger non-integers do not exist in doubles (every double
+ * from 2^52 on is an integer), so these two bounds are the whole rule.
+ */
+export function storableNumber(value: number): boolean {
+  return Number.isInteger(value) ? Number.isSafeInteger(value) : Math.abs(value) >= 1e-130;
+}
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -192,6 +204,7 @@ function validateEvent(candidate: unknown, index: number): ValidEvent | Rejected
         (typeof value === 'number' && Number.isFinite(value)) ||
         typeof value === 'boolean';
       if (!ok) return reject('prop_value', siteId);
+      if (typeof value === 'number' && !storableNumber(value)) return reject('prop_number', siteId);
       props.push([key, value as PropValue]);
     }
   }
