@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { resetDocumentClient } from '../src/store/client.js';
+import { getDocumentClient, resetDocumentClient } from '../src/store/client.js';
 import { newSessionId, postEvents, stats, statsRequest, wireEvent } from './support/api.js';
 import { parse } from './support/events.js';
 import { useTestStore } from './support/store.js';
@@ -125,6 +125,39 @@ describe('storage failures', () => {
     const data = await stats({ site_id: site, period: 'today' });
     expect(data.totals).toMatchObject({ pageviews: 3, sessions: 2, bounce_rate: 0.5, avg_duration_s: 30 });
     expect(Object.fromEntries(data.breakdowns.pages.map((r) => [r.value, r.pageviews]))).toEqual({ '/': 1, '/a': 1, '/b': 1 });
+  });
+
+  it('an error after the gate that is not an outage: the sessions that committed are counted, and the retry counts the rest once', async () => {
+    const site = 'after-gate.test';
+    const at = Date.now() - 4 * MIN;
+    const sessions = [session(site, at), session(site, at + 1_000), session(site, at + 2_000)];
+    const victim = sessions[1]![0]!.session_id;
+    const body = { events: sessions.flat() };
+    // A bug, not an outage: the store refuses the second session's commit once, as it
+    // would a malformed request. The other two sessions have committed by then.
+    let injected = 0;
+    getDocumentClient().middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { TableName?: string; Key?: unknown };
+        if (!injected && /Update/.test(context.commandName ?? '') && input.TableName === saved.SESSIONS_TABLE && JSON.stringify(input.Key).includes(victim)) {
+          injected++;
+          throw Object.assign(new Error('injected: not an outage'), { name: 'ValidationException', $fault: 'client' });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'injectValidationError' },
+    );
+    const failed = await postEvents(body);
+    expect(injected).toBe(1);
+    expect(failed.statusCode).toBe(500);
+
+    const retried = await postEvents(body);
+    expect(parse(retried).data).toEqual({ accepted: 4, duplicates: 8, rejected: [] });
+    // Ground truth: three sessions of one visitor, each 2 page views, a signup and 50 s long.
+    const totals = (await snapshot(site)).totals;
+    expect(totals).toEqual({ pageviews: 6, visitors: 1, sessions: 3, bounce_rate: 0, avg_duration_s: 50, events: 3 });
+    expect(parse(await postEvents(body)).data).toEqual({ accepted: 0, duplicates: 12, rejected: [] });
+    expect((await snapshot(site)).totals).toEqual(totals);
   });
 
   it('when the session commits fail, nothing is counted and the retry counts once', async () => {

@@ -49,7 +49,8 @@ export async function recordHealthQuietly(increments: Increment[]): Promise<void
   try {
     const sites = [...new Set(increments.map((i) => splitBucketPk(i.pk).site))];
     const unwritten = await Promise.all(sites.map((site) => putDeltas(site, increments.filter((i) => splitBucketPk(i.pk).site === site))));
-    if (unwritten.some((list) => list.length)) throw new Error('rollup delta not written');
+    const failed = unwritten.find((result) => result.unwritten.length);
+    if (failed) throw failed.failure ?? new Error('rollup delta not written');
   } catch (error) {
     console.error(JSON.stringify({ level: 'warn', msg: 'ingestion health not recorded', error: String(error) }));
   }

@@ -11,16 +11,19 @@
  * the tracker retry and those commits happen then. A failure in 3 leaves committed events
  * whose increments did not all land: the ones that failed are parked on their session
  * (`pend_*`), and the retry (or any later request for that session) claims and applies
- * them. See docs/collector.md for the full argument and its one residual window.
+ * them. Whatever the error (an outage or a bug), what committed is counted or parked
+ * before it is raised: the retry finds those events already seen. See docs/collector.md
+ * for the full argument and its one residual window.
  */
 import { randomUUID } from 'node:crypto';
 import type { EventsData } from '../api-types.js';
 import { BadRequestError, StorageUnavailableError } from '../errors.js';
-import { mapLimit, settleLimit } from '../lib/concurrency.js';
+import { settleLimit } from '../lib/concurrency.js';
 import { fnv1a, shortHash } from '../lib/hash.js';
 import { DAY_MS } from '../lib/time.js';
 import { onStoreReset } from '../store/client.js';
 import { putRawEvents, type RawEventItem } from '../store/events-store.js';
+import { isOutage } from '../store/failures.js';
 import { FAMILY, OTHER, splitBucketPk, totalKeys, visitorPk } from '../store/keys.js';
 import { claimPending, commitSession, savePending, type SessionItem } from '../store/sessions-store.js';
 import { putDeltas } from '../store/deltas-store.js';
@@ -41,7 +44,7 @@ import {
 import { healthIncrements, recordHealthQuietly } from './health.js';
 import { collapse } from './rollup-flush.js';
 import { assertSomeValid, LIMITS, parseEventsBody, REASON, type RejectedEvent, type ValidEvent } from './validate.js';
-import { visitorDayTtl, visitorHash } from './visitors.js';
+import { visitorDayTtl, visitorHash, warmSalts } from './visitors.js';
 
 export interface RequestContext {
   receivedAt: number;
@@ -160,6 +163,8 @@ export async function ingestBatch(
   }
 
   await Promise.all([...new Set(counted.map((e) => e.siteId))].map((site) => registerSite(site, ctx.receivedAt)));
+  // Before the gate: a salt that cannot be read fails the request while nothing is counted.
+  await warmSalts(counted.filter((e) => e.kind === 'pageview').map((e) => e.time), ctx.receivedAt);
   await putRawEvents(raw);
 
   const groups = groupBySession(counted);
@@ -181,23 +186,26 @@ export async function ingestBatch(
     for (const e of result.full ?? []) rejected.push({ index: e.index, code: 'session_full', reason: REASON.session_full, siteId: e.siteId });
     work.push({ group: groups[i]!, result, increments: [], pending: [] });
   });
-  if (commitFailed && !(commitFailed instanceof StorageUnavailableError)) throw commitFailed;
   if (commitFailed) {
     const cause = (commitFailed as { cause?: unknown }).cause;
     console.error(JSON.stringify({ level: 'error', msg: 'session commits failed', error: String(commitFailed), cause: String(cause ?? '') }));
   }
 
-  await mapLimit(work, COMMIT_CONCURRENCY, (w) => countSession(w, ctx.receivedAt));
+  // Past the gate: whatever fails from here on, the sessions that committed are counted
+  // or parked before any error is raised (their retry is a duplicate and counts nothing).
+  const counting = await settleLimit(work, COMMIT_CONCURRENCY, (w) => countSession(w, ctx.receivedAt));
+  const countFailed = counting.find((outcome) => outcome.status === 'rejected')?.reason;
   const health = healthIncrements(ctx.receivedAt, {
     accepted: work.flatMap((w) => [...w.result.committed, ...w.result.skipped]),
     duplicates: work.flatMap((w) => w.result.duplicates),
     bots,
     rejected,
   });
-  const unbuffered = await bufferCollapsed(work, health);
+  const buffered = await bufferCollapsed(work, health);
+  const failure = commitFailed ?? countFailed ?? buffered.failure;
 
   const parked = work.filter((w) => w.pending.length);
-  if (parked.length || commitFailed) {
+  if (parked.length || failure) {
     const token = `pend_${randomUUID().slice(0, 8)}` as const;
     await Promise.all(
       parked.map((w) =>
@@ -207,8 +215,10 @@ export async function ingestBatch(
         }),
       ),
     );
+    // A bug stays a 500 (the tracker retries it too); only an outage is a 503.
+    if (failure && !isOutage(failure)) throw failure;
     throw new StorageUnavailableError(
-      `Storage is unavailable (${unbuffered ? 'rollup delta not written' : 'some sessions not committed'}); please retry`,
+      `Storage is unavailable (${buffered.failed ? 'rollup delta not written' : 'some sessions not committed'}); please retry`,
     );
   }
   return { accepted, duplicates, rejected: publicRejections(rejected) };
@@ -385,9 +395,8 @@ async function countSession(work: SessionWork, receivedAt: number): Promise<void
     let payload: string | undefined;
     try {
       payload = await claimPending(group.sessionId, attribute);
-    } catch (error) {
-      if (!(error instanceof StorageUnavailableError)) throw error;
-      continue; // Still parked; the next request for this session tries again.
+    } catch {
+      continue; // Still parked (the claim did not happen); the next request for this session tries again.
     }
     if (!payload) continue;
     for (const parked of JSON.parse(payload) as Parked[]) {
@@ -406,7 +415,8 @@ async function countVisitor(work: SessionWork, visit: VisitorDay, sender: Sender
     marker = visitorPk(work.group.siteId, visit.day, hash);
     if (await claimMarker(marker, ttl, receivedAt)) work.increments.push(...increments);
   } catch (error) {
-    if (!(error instanceof StorageUnavailableError) || !marker) throw error;
+    // Without its marker (the salt, warmed before the gate, was lost) the visit cannot be parked.
+    if (!marker) throw error;
     work.pending.push({ m: marker, ttl, i: increments });
   }
 }
@@ -414,8 +424,7 @@ async function countVisitor(work: SessionWork, visit: VisitorDay, sender: Sender
 async function applyParkedVisitor(work: SessionWork, parked: { m: string; ttl: number; i: Increment[] }, now: number): Promise<void> {
   try {
     if (await claimMarker(parked.m, parked.ttl, now)) work.increments.push(...parked.i);
-  } catch (error) {
-    if (!(error instanceof StorageUnavailableError)) throw error;
+  } catch {
     work.pending.push(parked);
   }
 }
@@ -462,9 +471,10 @@ function propLimiter(): (increment: Increment) => Increment {
  * Collapses every session's increments to one ADD per item and writes them as this
  * request's rollup delta, one item per site (the flusher folds deltas into the rollups:
  * rollup-flush.ts). What the store did not take (a whole delta, or one of the items of a
- * very large one) is parked on one of the site's sessions. Returns how many sites failed.
+ * very large one) is parked on one of the site's sessions. Returns how many sites failed,
+ * and the first error that was not an outage.
  */
-async function bufferCollapsed(work: SessionWork[], health: Increment[]): Promise<number> {
+async function bufferCollapsed(work: SessionWork[], health: Increment[]): Promise<{ failed: number; failure?: unknown }> {
   const limitProps = propLimiter();
   const bySite = new Map<string, { increments: Increment[]; owners: SessionWork[] }>();
   const site = (siteId: string) => {
@@ -479,9 +489,12 @@ async function bufferCollapsed(work: SessionWork[], health: Increment[]): Promis
   }
   for (const increment of health) site(splitBucketPk(increment.pk).site).increments.push(increment);
   let failed = 0;
+  let failure: unknown;
   await Promise.all(
     [...bySite].map(async ([siteId, entry]) => {
-      const unwritten = await putDeltas(siteId, collapse(entry.increments));
+      const written = await putDeltas(siteId, collapse(entry.increments));
+      failure ??= written.failure;
+      const unwritten = written.unwritten;
       if (!unwritten.length) return;
       failed++;
       // Parked on a session that exists (whoever claims them applies them once); with none
@@ -489,5 +502,5 @@ async function bufferCollapsed(work: SessionWork[], health: Increment[]): Promis
       entry.owners.find((o) => o.result.committed.length || o.result.old)?.pending.push({ i: unwritten });
     }),
   );
-  return failed;
+  return { failed, failure };
 }

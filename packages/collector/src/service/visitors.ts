@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { shortHash } from '../lib/hash.js';
-import { DAY_MS } from '../lib/time.js';
+import { DAY_MS, dayLabel } from '../lib/time.js';
 import { onStoreReset } from '../store/client.js';
 import { getOrCreateSalt } from '../store/stats-store.js';
 
@@ -29,6 +29,11 @@ async function saltOf(day: string, now: number): Promise<string> {
     if (salts.size > 64) salts.delete(salts.keys().next().value!);
   }
   return salt;
+}
+
+/** Reads (or creates) the salts of the days of these times, so that the hashes after the commit find them cached. */
+export async function warmSalts(times: readonly number[], now: number): Promise<void> {
+  await Promise.all([...new Set(times.map(dayLabel))].map((day) => saltOf(day, now)));
 }
 
 export async function visitorHash(day: string, siteId: string, address: string, userAgent: string, now: number): Promise<string> {

@@ -13,8 +13,7 @@ import { DAY_MS } from '../lib/time.js';
 import { recordCapacity } from './capacity.js';
 import { getDocumentClient } from './client.js';
 import { conditionalWrite } from './conditional-write.js';
-import { StorageUnavailableError } from '../errors.js';
-import { storeCall } from './failures.js';
+import { isOutage, storeCall } from './failures.js';
 import { deltaPk, splitBucketPk, type Family } from './keys.js';
 import type { Increment } from './stats-store.js';
 import { tableName } from './tables.js';
@@ -75,9 +74,10 @@ export function countedUntil(sk: string): number {
 /**
  * Writes a site's increments as delta items (one, unless a request brings very long
  * values or an import thousands of items). Returns the increments of the items the store
- * could not take, for the caller to park: the others are written, and count.
+ * did not take, for the caller to park: the others are written, and count. `failure` is
+ * the first error that was not an outage, for the caller to raise once it has parked.
  */
-export async function putDeltas(site: string, increments: readonly Increment[]): Promise<Increment[]> {
+export async function putDeltas(site: string, increments: readonly Increment[]): Promise<{ unwritten: Increment[]; failure?: unknown }> {
   const chunks: { stored: StoredIncrement[]; increments: Increment[] }[] = [];
   let chars = Infinity;
   for (const inc of increments) {
@@ -94,11 +94,9 @@ export async function putDeltas(site: string, increments: readonly Increment[]):
     chars += size;
   }
   const outcomes = await Promise.allSettled(chunks.map((chunk) => putDelta(site, JSON.stringify(chunk.stored))));
-  return outcomes.flatMap((outcome, i) => {
-    if (outcome.status === 'fulfilled') return [];
-    if (outcome.reason instanceof StorageUnavailableError) return chunks[i]!.increments;
-    throw outcome.reason;
-  });
+  const unwritten = outcomes.flatMap((outcome, i) => (outcome.status === 'fulfilled' ? [] : chunks[i]!.increments));
+  const failure = outcomes.find((outcome) => outcome.status === 'rejected' && !isOutage(outcome.reason));
+  return failure ? { unwritten, failure: (failure as PromiseRejectedResult).reason } : { unwritten };
 }
 
 async function putDelta(site: string, d: string): Promise<void> {

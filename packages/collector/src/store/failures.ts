@@ -3,7 +3,8 @@ import { StorageUnavailableError } from '../errors.js';
 /**
  * Errors that mean "the store did not do it, try again later": throttling, capacity,
  * a missing table, transport failures and DynamoDB's own 5xx. Everything else (a
- * ValidationException above all) is our bug and stays a 500.
+ * ValidationException above all) is our bug and stays a 500. `isOutage` is the one
+ * place that decides.
  */
 const UNAVAILABLE_NAMES = new Set([
   'ProvisionedThroughputExceededException',
@@ -24,7 +25,8 @@ export function isConditionFailure(error: unknown): boolean {
   return (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
 }
 
-export function isUnavailable(error: unknown): boolean {
+/** The one predicate for "an outage, retry later" (503) as opposed to a bug (500). */
+export function isOutage(error: unknown): boolean {
   if (error instanceof StorageUnavailableError) return true;
   const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number }; $fault?: string } | undefined;
   if (!e) return false;
@@ -37,7 +39,7 @@ export function isUnavailable(error: unknown): boolean {
 /** Rethrows an unavailable-store error as StorageUnavailableError (503), anything else as is. */
 export function toStorageError(error: unknown, what: string): unknown {
   if (error instanceof StorageUnavailableError) return error;
-  if (isUnavailable(error)) {
+  if (isOutage(error)) {
     return new StorageUnavailableError(`Storage is unavailable (${what}); please retry`, { cause: error });
   }
   return error;

@@ -3,7 +3,7 @@ import { mapLimit, settleLimit } from '../lib/concurrency.js';
 import { recordCapacity } from './capacity.js';
 import { getDocumentClient, onStoreReset } from './client.js';
 import { conditionalWrite } from './conditional-write.js';
-import { storeCall, toStorageError } from './failures.js';
+import { isOutage, storeCall, toStorageError } from './failures.js';
 import { CAPS, FAMILY, otherKey, SITES_PK, saltPk, sortKey, type Family } from './keys.js';
 import { tableName } from './tables.js';
 
@@ -60,9 +60,8 @@ export async function applyIncrements(increments: readonly Increment[], seq: num
   const failures = (outcomes: PromiseSettledResult<unknown>[]) =>
     outcomes.filter((outcome) => {
       if (outcome.status === 'fulfilled') return false;
-      const error = toStorageError(outcome.reason, 'rollup update');
-      if (error instanceof Error && error.name === 'StorageUnavailableError') return true;
-      throw error;
+      if (isOutage(outcome.reason)) return true;
+      throw outcome.reason;
     }).length;
   // The item each increment goes to (the cap may fold it into (other)); several may go to
   // the same one, and the `fs` guard lets a flush add to an item once: they are merged.
