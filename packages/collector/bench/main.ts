@@ -14,6 +14,7 @@ import { mapLimit } from '../src/lib/concurrency.js';
 import { capacitySnapshot, resetCapacity, type CapacityTotals } from '../src/store/capacity.js';
 import { createDocumentClient } from '../src/store/client.js';
 import { tableName } from '../src/store/tables.js';
+import { eventKey } from '../src/store/events-store.js';
 import { ingestBatch, senderOf, type BatchEntry } from '../src/service/ingest.js';
 import { flushAllSites } from '../src/service/rollup-flush.js';
 import { parseEventsBody } from '../src/service/validate.js';
@@ -70,8 +71,8 @@ try {
           new PutCommand({
             TableName: tableName('events'),
             Item: {
-              session_id: `raw-${i % 500}`,
-              timestamp: i,
+              session_key: `raw-${i % 500}@bench.example`,
+              event_key: eventKey(Date.now(), `e-${i}`),
               event_type: 'page_view',
               page_url: 'https://bench.example/blog/post-1',
               referrer: 'https://www.google.com/',

@@ -2,6 +2,8 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDocumentClient } from '../src/store/client.js';
 import { tableName } from '../src/store/tables.js';
+import { fnv1a } from '../src/lib/hash.js';
+import { sessionKey } from '../src/service/session-math.js';
 import { REASON } from '../src/service/validate.js';
 import { backfill, ingestOk, newSessionId, postEvents, stats, statsRequest, wireEvent } from './support/api.js';
 import { parse } from './support/events.js';
@@ -17,12 +19,28 @@ afterAll(() => {
   delete process.env.LIVEINSIGHT_API_KEY;
 });
 
-const rawEventsOf = async (session: string) =>
+const rawEventsOf = async (session: string, site: string) =>
   (
     await getDocumentClient().send(
-      new QueryCommand({ TableName: tableName('events'), KeyConditionExpression: 'session_id = :s', ExpressionAttributeValues: { ':s': session } }),
+      new QueryCommand({
+        TableName: tableName('events'),
+        KeyConditionExpression: 'session_key = :s',
+        ExpressionAttributeValues: { ':s': sessionKey(site, session) },
+      }),
     )
   ).Items ?? [];
+
+/** Two event ids that the old key (`ms × 1000 + fnv1a(id) % 1000`) could not tell apart. */
+function collidingIds(): [string, string] {
+  const seen = new Map<number, string>();
+  for (let i = 0; ; i++) {
+    const id = `collide-${i}`;
+    const slot = fnv1a(id) % 1000;
+    const earlier = seen.get(slot);
+    if (earlier) return [earlier, id];
+    seen.set(slot, id);
+  }
+}
 const day = (site: string) => stats({ site_id: site, period: 'today' });
 
 describe('POST /api/events stores and counts', () => {
@@ -34,13 +52,45 @@ describe('POST /api/events stores and counts', () => {
       sent_at: Date.now(),
     });
     expect(result).toEqual({ accepted: 2, duplicates: 0, rejected: [] });
-    const raw = await rawEventsOf(session);
+    const raw = await rawEventsOf(session, 'same.test');
     expect(raw).toHaveLength(2);
-    expect(new Set(raw.map((item) => item.timestamp)).size).toBe(2);
-    expect(raw.map((item) => Math.floor(Number(item.timestamp) / 1000))).toEqual([at, at]);
+    expect(raw.map((item) => item.page_url).sort()).toEqual(['https://same.test/a', 'https://same.test/b']);
     const data = await day('same.test');
     expect(data.totals.pageviews).toBe(2);
     expect(Object.fromEntries(data.breakdowns.pages.map((r) => [r.value, r.pageviews]))).toEqual({ '/a': 1, '/b': 1 });
+  });
+
+  it('keeps both raw rows of two events in one millisecond whose ids the old key mapped to one slot', async () => {
+    const site = 'collide.test';
+    const session = newSessionId();
+    const at = Date.now() - 2_000;
+    const [first, second] = collidingIds();
+    expect(fnv1a(first) % 1000).toBe(fnv1a(second) % 1000);
+    const result = await ingestOk({
+      events: [
+        wireEvent({ session, id: first, at, site, url: 'https://collide.test/one' }),
+        wireEvent({ session, id: second, at, site, url: 'https://collide.test/two' }),
+      ],
+    });
+    expect(result).toEqual({ accepted: 2, duplicates: 0, rejected: [] });
+    const raw = await rawEventsOf(session, site);
+    expect(raw.map((item) => [item.event_id, item.page_url]).sort()).toEqual([
+      [first, 'https://collide.test/one'],
+      [second, 'https://collide.test/two'],
+    ]);
+  });
+
+  it('keeps the raw rows of two sites that share a session id apart', async () => {
+    const session = newSessionId();
+    const at = Date.now() - 2_000;
+    // The same event id too: the worst case for a key built from the event alone.
+    const events = ['a.shared.test', 'b.shared.test'].map((site) => wireEvent({ session, id: 'same-id', at, site, url: `https://${site}/` }));
+    expect(await ingestOk({ events })).toEqual({ accepted: 2, duplicates: 0, rejected: [] });
+    for (const site of ['a.shared.test', 'b.shared.test']) {
+      const raw = await rawEventsOf(session, site);
+      expect(raw.map((item) => [item.site_id, item.page_url])).toEqual([[site, `https://${site}/`]]);
+      expect((await day(site)).totals.pageviews).toBe(1);
+    }
   });
 
   it('counts a retried batch once: the retry reports duplicates and changes no number', async () => {
@@ -64,7 +114,7 @@ describe('POST /api/events stores and counts', () => {
     expect(again.totals).toEqual(first.totals);
     expect(again.breakdowns).toEqual(first.breakdowns);
     expect(again.timeseries).toEqual(first.timeseries);
-    expect(await rawEventsOf(session)).toHaveLength(3);
+    expect(await rawEventsOf(session, site)).toHaveLength(3);
   });
 
   it('counts an event repeated within one request once', async () => {
@@ -151,7 +201,7 @@ describe('backfill with X-API-Key', () => {
     const then = await stats({ site_id: site, from: dayOf, to: dayOf });
     expect(then.totals).toMatchObject({ pageviews: 1, visitors: 1, sessions: 1, bounce_rate: 1 });
     expect((await stats({ site_id: site, period: 'today' })).totals.pageviews).toBe(0);
-    expect(await rawEventsOf(session)).toEqual([]);
+    expect(await rawEventsOf(session, site)).toEqual([]);
   });
 
   it('refuses a POST with a wrong key rather than treating it as untrusted', async () => {

@@ -19,10 +19,10 @@ import { randomUUID } from 'node:crypto';
 import type { EventsData } from '../api-types.js';
 import { BadRequestError, StorageUnavailableError } from '../errors.js';
 import { settleLimit } from '../lib/concurrency.js';
-import { fnv1a, shortHash } from '../lib/hash.js';
+import { shortHash } from '../lib/hash.js';
 import { DAY_MS } from '../lib/time.js';
 import { onStoreReset } from '../store/client.js';
-import { putRawEvents, type RawEventItem } from '../store/events-store.js';
+import { eventKey, putRawEvents, type RawEventItem } from '../store/events-store.js';
 import { isOutage } from '../store/failures.js';
 import { FAMILY, OTHER, splitBucketPk, totalKeys, visitorPk } from '../store/keys.js';
 import { claimPending, commitSession, savePending, type SessionItem } from '../store/sessions-store.js';
@@ -229,10 +229,9 @@ function publicRejections(rejected: RejectedEvent[]): EventsData['rejected'] {
 }
 
 function rawItem(event: ValidEvent, eventId: string, time: number, userAgent: string, receivedAt: number): RawEventItem {
-  const clientMs = event.timestamp ?? receivedAt;
   return {
-    session_id: event.sessionId,
-    timestamp: clientMs * 1000 + (fnv1a(eventId) % 1000),
+    session_key: sessionKey(event.siteId, event.sessionId),
+    event_key: eventKey(event.timestamp ?? receivedAt, eventId),
     event_id: eventId,
     event_type: event.eventType,
     site_id: event.siteId,

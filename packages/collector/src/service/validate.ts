@@ -96,7 +96,7 @@ export function toMilliseconds(value: number): number {
   return value < 1e11 ? value * 1000 : value;
 }
 
-/** The largest client time that keeps `ms × 1000 + sequence` an exact JavaScript number (year 2255). */
+/** A bound on client time (year 2255): within the events key's 13 digits of milliseconds. */
 const MAX_TIMESTAMP_MS = Math.floor(Number.MAX_SAFE_INTEGER / 1000) - 1;
 
 /**

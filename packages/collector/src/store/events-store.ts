@@ -1,11 +1,18 @@
 import { batchWrite } from './batch-write.js';
 import { tableName } from './tables.js';
 
-/** A raw event as stored: kept for a day for realtime debugging; history lives in stats. */
+/**
+ * A raw event as stored: kept for a day for realtime debugging; history lives in stats.
+ *
+ *   session_key `{session}@{site}` (the sessions table's key: two sites that share a
+ *               session id never share rows)
+ *   event_key   `{client ms, 13 digits}#{event id}`: in time order within the session,
+ *               and unique because the event id is the event (a retry is the same id
+ *               and overwrites its own row; two events in one millisecond do not).
+ */
 export interface RawEventItem {
-  session_id: string;
-  /** Client milliseconds × 1000 + a sequence from the event id: unique per event, stable across retries. */
-  timestamp: number;
+  session_key: string;
+  event_key: string;
   event_id: string;
   event_type: string;
   site_id: string;
@@ -22,6 +29,11 @@ export interface RawEventItem {
   ttl: number;
 }
 
+/** The sort key of an event: its client time (ms since 1970, ≥ 0) then its id. */
+export function eventKey(clientMs: number, eventId: string): string {
+  return `${String(clientMs).padStart(13, '0')}#${eventId}`;
+}
+
 /**
  * Plain puts through BatchWriteItem: the key is derived from the event itself, so a
  * retried event overwrites its own row and never adds one. Counting is gated elsewhere
@@ -29,7 +41,7 @@ export interface RawEventItem {
  */
 export async function putRawEvents(items: readonly RawEventItem[]): Promise<void> {
   // BatchWriteItem refuses a batch naming one key twice (an event repeated in one request).
-  const unique = new Map(items.map((item) => [`${item.session_id}\n${item.timestamp}`, item]));
+  const unique = new Map(items.map((item) => [`${item.session_key}\n${item.event_key}`, item]));
   if (!unique.size) return;
   await batchWrite(
     tableName('events'),

@@ -49,10 +49,9 @@ export const TABLES = {
   events: {
     id: 'events',
     envVar: 'EVENTS_TABLE',
-    partitionKey: { name: 'session_id', type: 'S' },
-    // Milliseconds times 1000 plus a per-session sequence: two events in the same
-    // second (or millisecond) never overwrite each other.
-    sortKey: { name: 'timestamp', type: 'N' },
+    // `{session}@{site}`, and `{ms}#{event id}`: unique per event (events-store.ts).
+    partitionKey: { name: 'session_key', type: 'S' },
+    sortKey: { name: 'event_key', type: 'S' },
     globalIndexes: [],
     ttlAttribute: 'ttl',
   },
