@@ -18,7 +18,7 @@ export interface LiveOptions {
 
 export interface LiveResult {
   events: number;
-  /** Stored by the collector as new (the rest were duplicates). */
+  /** Taken by the collector (put on its events stream; its consumer counts each event id once). */
   accepted: number;
 }
 

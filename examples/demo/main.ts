@@ -78,7 +78,7 @@ function progressPrinter(startedAt: number): (p: SendProgress) => void {
     const fraction = p.sessionsDone / p.sessionsTotal;
     const line =
       `${(fraction * 100).toFixed(0).padStart(3)}%  ${number(p.sessionsDone)}/${number(p.sessionsTotal)} sessions` +
-      `  ${number(p.events)} events  ${number(p.accepted)} new  ${number(p.duplicates)} already there` +
+      `  ${number(p.events)} events  ${number(p.accepted)} taken` +
       `  ${((Date.now() - startedAt) / 1000).toFixed(1)} s`;
     if (tty) {
       const width = 24;
@@ -155,10 +155,9 @@ async function main(): Promise<void> {
     `\nDone in ${seconds.toFixed(1)} s: ${number(result.requests)} requests, ${number(result.events)} events` +
       ` (${number(Math.round(result.events / Math.max(seconds, 0.001)))}/s).`,
   );
-  console.log(`  ${number(result.accepted)} stored, ${number(result.duplicates)} already stored by an earlier run, ${number(result.rejected)} rejected.`);
+  console.log(`  ${number(result.accepted)} taken, ${number(result.rejected)} rejected. The collector counts each event id once: a second run adds nothing.`);
   for (const [reason, count] of result.rejectReasons) console.log(`    rejected ×${number(count)}: ${reason}`);
   if (result.retries) console.log(`  ${number(result.retries)} retries (the collector asked to slow down or a connection dropped).`);
-  if (result.duplicates === result.events) console.log('  Nothing new: this traffic was already sent (the collector drops repeated event ids).');
   const firstSite = SITES[0]!.id;
   console.log(`\nOpen the dashboard: ${options.apiUrl}/#site=${firstSite}`);
   console.log('(it asks for the key the stack was started with; the site picker has the other sites)');

@@ -2,11 +2,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BACKFILL_WINDOW_MS, FUTURE_WINDOW_MS, PAST_WINDOW_MS } from '../../packages/collector/src/service/enrich.js';
-import { RAW_EVENT_TTL_MS } from '../../packages/collector/src/service/ingest.js';
 import { IDLE_MS, LIVE_SESSION_TTL_MS } from '../../packages/collector/src/service/session-math.js';
 import { visitorDayTtl } from '../../packages/collector/src/service/visitors.js';
 import { CAPS } from '../../packages/collector/src/store/keys.js';
-import { ACTIVITY_SHARDS, TABLES } from '../../packages/collector/src/store/tables.js';
+import { ACTIVITY_SHARDS, EVENTS_STREAM, TABLES } from '../../packages/collector/src/store/tables.js';
 import { KEYS, LIMITS } from '../../packages/sdk/src/lib/limits.js';
 
 /**
@@ -22,8 +21,8 @@ const DAY = 24 * HOUR;
 
 describe('docs match the code', () => {
   it('privacy.md: how long raw events, sessions, salts and visitor markers are kept', () => {
-    expect(RAW_EVENT_TTL_MS).toBe(DAY);
-    expect(privacy).toMatch(/\*\*24 hours\*\* after the event's time/);
+    expect(EVENTS_STREAM.retentionHours).toBe(24);
+    expect(privacy).toMatch(/\*\*24 hours\*\* on Kinesis/);
     expect(LIVE_SESSION_TTL_MS).toBe(2 * DAY);
     expect(privacy).toMatch(/\*\*2 days\*\* after the last request/);
     expect(BACKFILL_WINDOW_MS).toBe(400 * DAY);

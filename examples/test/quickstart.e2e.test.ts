@@ -78,7 +78,7 @@ describe('quick start: npm start, then npm run demo', () => {
       LIVEINSIGHT_API_KEY: KEY,
     });
     expect(await demo.exited, demo.output()).toBe(0);
-    expect(demo.output()).toMatch(/\d+ stored, 0 already stored/);
+    expect(demo.output()).toMatch(/\d+ taken, 0 rejected/);
     expect(demo.output()).toContain(`Open the dashboard: ${url}/#site=`);
 
     const sites = JSON.parse((await get('/api/sites')).text).data.sites.map((s: { site_id: string }) => s.site_id);

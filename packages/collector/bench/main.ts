@@ -14,9 +14,7 @@ import { mapLimit } from '../src/lib/concurrency.js';
 import { capacitySnapshot, resetCapacity, type CapacityTotals } from '../src/store/capacity.js';
 import { createDocumentClient } from '../src/store/client.js';
 import { tableName } from '../src/store/tables.js';
-import { eventKey } from '../src/store/events-store.js';
 import { ingestBatch, senderOf, type BatchEntry } from '../src/service/ingest.js';
-import { flushAllSites } from '../src/service/rollup-flush.js';
 import { parseEventsBody } from '../src/service/validate.js';
 import { chunk, sessions, type Session, type WireEvent } from './traffic.js';
 
@@ -28,8 +26,6 @@ const USD_PER_MILLION_WRITE_UNITS = 0.625;
 const USD_PER_MILLION_READ_UNITS = 0.125;
 const CONCURRENCY = 8;
 const SEED_TARGET = Number(process.env.BENCH_EVENTS ?? 1_000_000);
-/** The AWS schedule of the rollup flush. */
-const FLUSH_EVERY_MS = 60_000;
 /** Events per ingestBatch call while seeding (a day's traffic in time order is cut into these). */
 const SEED_BATCH = 20_000;
 
@@ -51,8 +47,7 @@ const port = await new Promise<number>((resolve, reject) => {
 });
 const storeEndpoint = `http://127.0.0.1:${port}`;
 delete process.env.LIVEINSIGHT_API_KEY;
-// The bench flushes the rollups itself, at the cadence each measurement names.
-const stack = await startLocalStack({ port: 0, storeEndpoint, flushEveryMs: 0 });
+const stack = await startLocalStack({ port: 0, storeEndpoint });
 
 try {
   log(`LiveInsight collector bench — Node ${process.version}, ${(await import('node:os')).cpus().length} cores, dynalite in its own process`);
@@ -69,10 +64,10 @@ try {
         const i = next++;
         await raw.send(
           new PutCommand({
-            TableName: tableName('events'),
+            TableName: tableName('stats'),
             Item: {
-              session_key: `raw-${i % 500}@bench.example`,
-              event_key: eventKey(Date.now(), `e-${i}`),
+              pk: `bench-raw#${i % 500}`,
+              sk: `e-${i}`,
               event_type: 'page_view',
               page_url: 'https://bench.example/blog/post-1',
               referrer: 'https://www.google.com/',
@@ -95,48 +90,29 @@ try {
   const live = liveTraffic('bench-live.example', 7);
   const batches = (list: Session[]) => list.flatMap((s) => chunk(s.events, 10).map((events) => ({ session: s, events })));
   const requests = batches(live);
-  const liveResult = await sendOverHttp(requests, 'schedule');
+  const liveResult = await sendOverHttp(requests);
   const liveEvents = requests.reduce((sum, r) => sum + r.events.length, 0);
   const livePageviews = live.reduce((sum, s) => sum + s.pageviews, 0);
   log(
     `2. POST /api/events through the local HTTP stack: ${requests.length} requests of up to 10 events (mean ${fmt(liveEvents / requests.length)}), ` +
-      `${liveEvents} events (${livePageviews} page views, ${live.length} sessions), ${CONCURRENCY} in flight`,
+      `${liveEvents} events (${livePageviews} page views, ${live.length} sessions), ${CONCURRENCY} in flight; the stream's consumer runs in the same process`,
   );
   log(`   ${fmt(liveEvents / liveResult.seconds, 0)} events/s, ${fmt(requests.length / liveResult.seconds, 0)} requests/s; latency p50 ${fmt(percentile(liveResult.latencies, 50))} ms, p99 ${fmt(percentile(liveResult.latencies, 99))} ms`);
+  log(`   the consumer had counted everything ${fmt(liveResult.catchUpSeconds, 1)} s after the last answer`);
   log(`   dynalite's floor for comparison: ${fmt(rawRate, 0)} single puts/s; the collector makes ${fmt(liveResult.capacity.calls.write / liveEvents, 2)} write calls per event`);
-  report(`3. Write units for that mix (batches of up to 10, one session each; rollups flushed once a minute, as in AWS: ${liveResult.flushes} flushes)`, liveResult.capacity, liveEvents, livePageviews);
+  report(`3. Write units for that mix (batches of up to 10, one session each)`, liveResult.capacity, liveEvents, livePageviews);
 
-  // The same mix for another site (new sessions), its rollups flushed after every request:
-  // the most a site can cost, reached when it has under one request a minute.
-  const aloneSessions = liveTraffic('bench-alone.example', 9);
-  const alone = batches(aloneSessions);
-  const aloneResult = await sendOverHttp(alone, 1);
+  // One request per page visit, as a multi-page site's tracker sends them on pagehide.
+  const visits = [...sessions({ seed: 8, site: 'bench-visits.example', sessions: 200, from: now - 40 * MIN, to: now - 20 * MIN, visitors: 150 })];
+  const visitRequests = visits.flatMap((s) => perVisit(s).map((events) => ({ session: s, events })));
+  const visitResult = await sendOverHttp(visitRequests);
+  const visitEvents = visitRequests.reduce((a, r) => a + r.events.length, 0);
   report(
-    `   Same mix, rollups flushed after every request (${aloneResult.flushes} flushes: the upper bound, a site with under a request a minute)`,
-    aloneResult.capacity,
-    alone.reduce((sum, r) => sum + r.events.length, 0),
-    aloneSessions.reduce((sum, s) => sum + s.pageviews, 0),
+    `   Same mix, one request per page visit (${visitRequests.length} requests, mean ${fmt(visitEvents / visitRequests.length)} events)`,
+    visitResult.capacity,
+    visitEvents,
+    visits.reduce((a, s) => a + s.pageviews, 0),
   );
-
-  // One request per page visit, as a multi-page site's tracker sends them on pagehide:
-  // flushed once a minute, after every 10 requests (a site of ~1M events a month), after each.
-  const visitRuns = [
-    ['flushed once a minute', 'schedule', 8],
-    ['flushed every 10 requests: ~10 requests a minute, about 1M events a month', 10, 10],
-    ['flushed after every request: the upper bound', 1, 11],
-  ] as const;
-  for (const [label, flush, seed] of visitRuns) {
-    const visits = [...sessions({ seed, site: `bench-visits-${seed}.example`, sessions: 200, from: now - 40 * MIN, to: now - 20 * MIN, visitors: 150 })];
-    const visitRequests = visits.flatMap((s) => perVisit(s).map((events) => ({ session: s, events })));
-    const visitResult = await sendOverHttp(visitRequests, flush);
-    const visitEvents = visitRequests.reduce((a, r) => a + r.events.length, 0);
-    report(
-      `   Same mix, one request per page visit (${visitRequests.length} requests, mean ${fmt(visitEvents / visitRequests.length)} events; ${label}, ${visitResult.flushes} flushes)`,
-      visitResult.capacity,
-      visitEvents,
-      visits.reduce((a, s) => a + s.pageviews, 0),
-    );
-  }
 
   // ------------------------------------------------------------ 4. stats at 10k and at 1M
   // Two sites with the same first 10,000 events; the large one then grows to 1,000,000.
@@ -146,7 +122,7 @@ try {
   const site = 'bench-stats.example';
   const windowFrom = Math.floor(now / DAY) * DAY - 29 * DAY;
   log();
-  log(`4. GET /api/stats?period=30d for ${small} and ${site}, seeded through the service (ingestBatch: validation, enrichment, session commits, rollup deltas)`);
+  log(`4. GET /api/stats?period=30d for ${small} and ${site}, seeded through the service (ingestBatch: validation, enrichment, the stream, its consumer)`);
   const base = { seed: 11, sessions: 100, maxPages: 8, visitors: 60 };
   await seed(small, base, windowFrom, now, 10_000);
   let seeded = await seed(site, base, windowFrom, now, 10_000);
@@ -169,7 +145,7 @@ try {
   // ------------------------------------------------------------------ 5. bundle sizes
   log();
   log('5. Lambda bundles (esbuild, minified ESM for node22, AWS SDK included, as infra bundles them)');
-  for (const name of ['events', 'realtime', 'stats', 'sites', 'flush']) {
+  for (const name of ['events', 'aggregate', 'realtime', 'stats', 'sites']) {
     const result = await build({
       entryPoints: [`${HERE}../src/handlers/${name}.ts`],
       bundle: true,
@@ -198,23 +174,14 @@ interface HttpRun {
   seconds: number;
   latencies: number[];
   capacity: CapacityTotals;
-  flushes: number;
+  /** From the last answer to the consumer having counted everything. */
+  catchUpSeconds: number;
 }
 
-/**
- * Sends the requests, 8 in flight, and flushes the rollups as AWS does (`'schedule'`: once
- * a minute) or after every `n` requests (a site that gets n requests a minute).
- */
-async function sendOverHttp(requests: { session: Session; events: unknown[] }[], flush: 'schedule' | number): Promise<HttpRun> {
+/** Sends the requests, 8 in flight, then waits for the stream's consumer to count them. */
+async function sendOverHttp(requests: { session: Session; events: unknown[] }[]): Promise<HttpRun> {
   resetCapacity();
   const latencies: number[] = [];
-  let flushes = 0;
-  let done = 0;
-  const flushAll = async () => {
-    flushes++;
-    await flushAllSites();
-  };
-  const timer = flush === 'schedule' ? setInterval(() => void flushAll(), FLUSH_EVERY_MS) : undefined;
   const t0 = performance.now();
   await mapLimit(requests, CONCURRENCY, async ({ session, events }) => {
     const start = performance.now();
@@ -233,13 +200,10 @@ async function sendOverHttp(requests: { session: Session; events: unknown[] }[],
       throw new Error(`POST answered ${response.status}: ${JSON.stringify(body)}`);
     }
     latencies.push(performance.now() - start);
-    if (typeof flush === 'number' && ++done % flush === 0) await flushAll();
   });
-  const seconds = (performance.now() - t0) / 1000;
-  clearInterval(timer);
-  // The run's last deltas, folded in by the schedule's next run: their writes count too.
-  await flushAll();
-  return { seconds, latencies, capacity: capacitySnapshot(), flushes };
+  const t1 = performance.now();
+  await stack.caughtUp(600_000);
+  return { seconds: (t1 - t0) / 1000, latencies, capacity: capacitySnapshot(), catchUpSeconds: (performance.now() - t1) / 1000 };
 }
 
 /** A page view with what follows it (custom events, engagement): what a multi-page site sends per visit. */
@@ -253,12 +217,12 @@ function perVisit(session: Session): unknown[][] {
 }
 
 function report(title: string, capacity: CapacityTotals, events: number, pageviews: number): void {
-  const table = (id: 'events' | 'sessions' | 'stats') => capacity.write[tableName(id)] ?? 0;
-  const units = table('events') + table('sessions') + table('stats');
+  const table = (id: 'sessions' | 'stats') => capacity.write[tableName(id)] ?? 0;
+  const units = table('sessions') + table('stats');
   const withIndex = units + capacity.indexWrites;
   log(`${title}:`);
   log(
-    `   write units (ReturnConsumedCapacity): events ${fmt(table('events'), 0)}, sessions ${fmt(table('sessions'), 0)}, stats ${fmt(table('stats'), 0)}` +
+    `   write units (ReturnConsumedCapacity): sessions ${fmt(table('sessions'), 0)}, stats ${fmt(table('stats'), 0)}` +
       ` = ${fmt(units / events, 2)} per event, ${fmt(units / pageviews, 2)} per page view`,
   );
   log(
@@ -313,6 +277,8 @@ async function seed(
       const result = await ingestBatch(entries, { receivedAt: Date.now(), trusted: true });
       if (result.accepted !== entries.length) throw new Error(`seed batch: ${JSON.stringify(result).slice(0, 300)}`);
       sent += entries.length;
+      // The consumer keeps up before more is put: the stream is not a place to park a million events.
+      await stack.caughtUp(600_000);
     }
     if (target > 100_000 && d % 5 === 4) log(`   … ${fmt(sent, 0)} events seeded (bench clock ${elapsed()})`);
   }

@@ -176,9 +176,10 @@ export interface StatsMeta {
   /** Rollup items read to build this answer: bounded, whatever the traffic. */
   items_read: number;
   /**
-   * Every request stored before this time (ISO) is in the numbers. Requests are folded into
-   * the rollups by a flush shortly after they are stored: locally at once, in AWS within
-   * about a minute. Null when the flush before this answer failed (the numbers may lag).
+   * Every event that reached the events stream before this time (ISO) is in the numbers.
+   * The stream's consumer counts events seconds after their request: locally a read waits
+   * for it, so this is the read's time. Null before anything was counted, or when the
+   * consumer's progress could not be read.
    */
   counted_until: string | null;
 }

@@ -1,15 +1,14 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { PROP_ITEMS_PER_REQUEST } from '../src/service/ingest.js';
+import { PROP_ITEMS_PER_BATCH } from '../src/service/increments.js';
 import { LIMITS, REASON } from '../src/service/validate.js';
 import { sessionKey } from '../src/service/session-math.js';
-import { flushSite } from '../src/service/rollup-flush.js';
 import { capacitySnapshot } from '../src/store/capacity.js';
 import { getDocumentClient } from '../src/store/client.js';
 import { CAPS, dayPkOfLabel } from '../src/store/keys.js';
 import { queryPartitions } from '../src/store/stats-store.js';
 import { tableName } from '../src/store/tables.js';
-import { backfill, newSessionId, onDay, postEvents, useApiKey, wireEvent } from './support/api.js';
+import { backfill, newSessionId, onDay, postEvents, stats, useApiKey, wireEvent } from './support/api.js';
 import { parse } from './support/events.js';
 import { useTestStore } from './support/store.js';
 import { DAY, HOUR, label, TODAY } from './support/time.js';
@@ -55,12 +54,9 @@ describe('writes per request', () => {
     try {
       // Five distinct values: three admitted, two over the cap (the bucket is found full).
       await backfill([wireEvent({ session: newSessionId(), at, site, type: 'signup', props: { a: 1, b: 2, c: 3, d: 4, e: 5 } })]);
-      // Rollups are written when the deltas are flushed: each request's on its own here.
-      await flushSite(site);
       const props = Object.fromEntries(Array.from({ length: over }, (_, i) => [`k${i}`, i]));
       const before = statsWrites();
       await backfill([wireEvent({ session: newSessionId(), at: at + 1000, site, type: 'signup', props })]);
-      await flushSite(site);
       secondWrites = statsWrites() - before;
     } finally {
       CAPS.prop = saved;
@@ -76,7 +72,7 @@ describe('writes per request', () => {
     expect(folded).toBe(2 + over);
   });
 
-  it(`writes at most ${PROP_ITEMS_PER_REQUEST} distinct property items per request and counts the rest in (other)`, async () => {
+  it(`writes at most ${PROP_ITEMS_PER_BATCH} distinct property items per session batch and counts the rest in (other)`, async () => {
     const site = 'manyprops.test';
     const at = TODAY - 6 * DAY + 9 * HOUR;
     const session = newSessionId();
@@ -84,10 +80,9 @@ describe('writes per request', () => {
       wireEvent({ session, at: at + e * 1000, site, type: 'click', props: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${e}_${i}`, 'v'])) }),
     );
     await backfill(events);
-    await flushSite(site);
     const pk = dayPkOfLabel(site, label(at));
     const items = (await queryPartitions([pk], 'prop#', true)).get(pk) ?? [];
-    expect(items.length).toBeLessThanOrEqual(PROP_ITEMS_PER_REQUEST + 1);
+    expect(items.length).toBeLessThanOrEqual(PROP_ITEMS_PER_BATCH + 1);
     expect(items.reduce((sum, item) => sum + Number(item.ev ?? 0), 0)).toBe(300);
     expect(items.some((item) => item.sk === 'prop#click#(other)#(other)')).toBe(true);
   });
@@ -104,16 +99,16 @@ describe('a session’s size', () => {
     try {
       const first = await backfill(Array.from({ length: 4 }, (_, i) => wireEvent({ session, at: at + i * 1000, site })));
       expect(first).toMatchObject({ accepted: 4, rejected: [] });
+      // The request puts all four on the stream; the consumer takes two and refuses two.
       const second = await backfill(Array.from({ length: 4 }, (_, i) => wireEvent({ session, at: at + (10 + i) * 1000, site })));
-      expect(second).toMatchObject({ accepted: 2, duplicates: 0 });
-      expect(second.rejected).toEqual([
-        { index: 2, reason: REASON.session_full },
-        { index: 3, reason: REASON.session_full },
-      ]);
+      expect(second).toMatchObject({ accepted: 4, duplicates: 0, rejected: [] });
     } finally {
       limits.sessionEvents = saved;
     }
     expect((await onDay(site, at)).totals).toMatchObject({ pageviews: 6, sessions: 1 });
+    // Health is kept by the day the events were received.
+    const data = await stats({ site_id: site, period: 'today', include: 'health' });
+    expect(data.health!.totals).toMatchObject({ accepted: 6, rejected: 2, rejected_by_reason: { session_full: 2 } });
   });
 });
 

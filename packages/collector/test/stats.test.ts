@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { CAPS } from '../src/store/keys.js';
-import { flushSite } from '../src/service/rollup-flush.js';
 import { TOP_ROWS } from '../src/service/stats.js';
 import { backfill, ingestOk, newSessionId, sites, stats, useApiKey, wireEvent } from './support/api.js';
 import { useTestStore } from './support/store.js';
@@ -53,7 +52,8 @@ describe('GET /api/stats', () => {
 
     const last24h = await stats({ site_id: site, period: '24h' });
     expect(last24h.meta.exact.breakdowns).toBe(false);
-    expect(last24h.meta.approximations.map((a) => a.field)).toContain('breakdowns');
+    // In the last hour of a UTC day the 24 hours are exactly today: no wider days then.
+    if (new Date().getUTCHours() !== 23) expect(last24h.meta.approximations.map((a) => a.field)).toContain('breakdowns');
 
     const past = await stats({ site_id: site, from: label(TODAY - 9 * DAY), to: label(TODAY - 8 * DAY) });
     expect(past.meta.current_bucket_filling).toBe(false);
@@ -67,18 +67,18 @@ describe('GET /api/stats', () => {
     CAPS.page = 3;
     try {
       await traffic(site, 6, TODAY - 4 * DAY + HOUR, 6);
-      // The cap applies when the rollups are written: at the flush.
-      await flushSite(site);
     } finally {
       CAPS.page = saved;
     }
     const data = await stats({ site_id: site, from: label(TODAY - 4 * DAY), to: label(TODAY - 4 * DAY) });
-    expect(data.breakdowns.pages).toEqual([
-      { value: '/p0', pageviews: 1, visitors: 1 },
-      { value: '/p1', pageviews: 1, visitors: 1 },
-      { value: '/p2', pageviews: 1, visitors: 1 },
-      { value: '(other)', pageviews: 3, visitors: 3 },
-    ]);
+    // Which three pages get the slots depends on the order the sessions are counted in.
+    const admitted = data.breakdowns.pages.filter((row) => row.value !== '(other)');
+    expect(admitted).toHaveLength(3);
+    for (const row of admitted) {
+      expect(row.value).toMatch(/^\/p[0-5]$/);
+      expect(row).toMatchObject({ pageviews: 1, visitors: 1 });
+    }
+    expect(data.breakdowns.pages.find((row) => row.value === '(other)')).toEqual({ value: '(other)', pageviews: 3, visitors: 3 });
     expect(data.meta.other_folded).toBe(true);
     expect(data.totals.pageviews).toBe(6);
   });

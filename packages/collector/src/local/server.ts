@@ -1,16 +1,20 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { failure } from '../http/response.js';
 import type { ProxyHandler } from '../http/route.js';
-import { flushAllBeforeRead } from '../service/rollup-flush.js';
+import { setEventsStream } from '../stream/events-stream.js';
 import { resetDocumentClient } from '../store/client.js';
 import { ensureTables } from '../store/create-tables.js';
 import { sendProxyResult, toProxyEvent } from './adapter.js';
 import { startDynalite, type EmbeddedStore } from './dynalite.js';
+import { applyLimits, drain, httpLimits, serverOptions, setSecurityHeaders, type HttpLimits } from './http-limits.js';
 import { serveFile } from './static-files.js';
+import { openStreamLog, type StreamLog } from './stream-log.js';
 
 /** The repository root: src/local and dist/local both sit four levels below it. */
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -33,21 +37,17 @@ export interface LocalStackOptions {
   dashboardDir?: string;
   sdkDir?: string;
   examplesDir?: string;
-  /**
-   * How often every site's rollup deltas are flushed, in ms (0: only when read). AWS runs
-   * its flush once a minute; locally it runs more often, so that a dashboard opened after
-   * an import (npm run demo) finds the rollups written.
-   */
-  flushEveryMs?: number;
+  /** Timeouts and the connection cap; each defaults to http-limits.ts (tests shrink them). */
+  limits?: Partial<HttpLimits>;
 }
 
 export interface LocalStack {
   url: string;
   storeEndpoint: string;
+  /** Resolves once the stream's consumer has counted everything put so far (or after `timeoutMs`). */
+  caughtUp(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
-
-const FLUSH_EVERY_MS = 5_000;
 
 /**
  * One process that serves the API through the Lambda handlers, the dashboard, the
@@ -58,6 +58,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ? { endpoint: options.storeEndpoint, close: async () => {} }
     : await startDynalite(options.dataDir);
   let server: Server | undefined;
+  let log: StreamLog | undefined;
+  let streamDir: string | undefined;
   try {
     process.env.DYNAMODB_ENDPOINT = store.endpoint;
     resetDocumentClient();
@@ -68,14 +70,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       }),
     );
-    const routes = await loadRoutes();
+    // The events stream: a durable log under the data dir (a throwaway one for an in-memory
+    // store), consumed by the same handler Lambda runs.
+    streamDir = options.dataDir ? join(options.dataDir, 'stream') : mkdtempSync(join(tmpdir(), 'liveinsight-stream-'));
+    const { handler: consume } = await import('../handlers/aggregate.js');
+    log = openStreamLog(streamDir, consume);
+    setEventsStream(log);
+    const routes = await loadRoutes(log);
     const statics: [prefix: string, root: string][] = [
       ['/sdk/', options.sdkDir ?? `${REPO_ROOT}packages/sdk/dist/cdn`],
       ['/examples/', options.examplesDir ?? `${REPO_ROOT}examples`],
       ['/', options.dashboardDir ?? `${REPO_ROOT}packages/dashboard/dist`],
     ];
-    server = createServer((req, res) => {
-      handle(req, res, routes, statics).catch((error) => {
+    const limits = httpLimits(options.limits);
+    server = createServer(serverOptions(limits), (req, res) => {
+      handle(req, res, routes, statics, limits).catch((error) => {
         console.error(error);
         if (!res.headersSent) sendProxyResult(res, failure(500, 'Internal error'));
         else res.destroy();
@@ -83,6 +92,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     // Beacons sent while a page unloads arrive on keep-alive sockets; keep them short.
     server.keepAliveTimeout = 5_000;
+    applyLimits(server, limits);
     await listen(server, options.port ?? 3000, options.host ?? '127.0.0.1');
   } catch (error) {
     await store.close();
@@ -90,21 +100,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
-  // What the scheduled flush function does in AWS: readers flush too, this covers the rest.
-  const flushEveryMs = options.flushEveryMs ?? FLUSH_EVERY_MS;
-  const flusher = flushEveryMs > 0 ? setInterval(() => void flushAllBeforeRead(), flushEveryMs) : undefined;
-  flusher?.unref();
   return {
     url: `http://${host}:${port}`,
     storeEndpoint: store.endpoint,
+    caughtUp: (timeoutMs) => log!.caughtUp(timeoutMs),
     close: () => {
-      clearInterval(flusher);
-      return closeAll(server!, store);
+      // The consumer stops (finishing its batch) after the last request and before the store.
+      return closeAll(server!, store, async () => {
+        await log?.close();
+        setEventsStream(undefined);
+        if (!options.dataDir && streamDir) rmSync(streamDir, { recursive: true, force: true });
+      });
     },
   };
 }
 
-async function loadRoutes(): Promise<Map<string, ProxyHandler>> {
+async function loadRoutes(log: StreamLog): Promise<Map<string, ProxyHandler>> {
   // Imported after DYNAMODB_ENDPOINT is set, as Lambda imports them with its env.
   const [events, realtime, stats, sites] = await Promise.all([
     import('../handlers/events.js'),
@@ -112,11 +123,19 @@ async function loadRoutes(): Promise<Map<string, ProxyHandler>> {
     import('../handlers/stats.js'),
     import('../handlers/sites.js'),
   ]);
+  // Reads wait for the consumer to count what was put before them: read-your-writes,
+  // which a dashboard opened right after an import (npm run demo) expects.
+  const afterCatchUp =
+    (handler: ProxyHandler): ProxyHandler =>
+    async (event) => {
+      await log.caughtUp();
+      return handler(event);
+    };
   return new Map([
     ['/api/events', events.handler],
-    ['/api/realtime', realtime.handler],
-    ['/api/stats', stats.handler],
-    ['/api/sites', sites.handler],
+    ['/api/realtime', afterCatchUp(realtime.handler)],
+    ['/api/stats', afterCatchUp(stats.handler)],
+    ['/api/sites', afterCatchUp(sites.handler)],
   ]);
 }
 
@@ -125,14 +144,21 @@ async function handle(
   res: ServerResponse,
   routes: Map<string, ProxyHandler>,
   statics: [string, string][],
+  limits: HttpLimits,
 ): Promise<void> {
+  setSecurityHeaders(res);
   const url = new URL(req.url ?? '/', 'http://localhost');
   const path = url.pathname.replace(/\/+$/, '') || '/';
   if (path === '/api' || path.startsWith('/api/')) {
     const handler = routes.get(path);
     if (!handler) return sendProxyResult(res, failure(404, `No such endpoint: ${url.pathname}`));
-    const body = await readBody(req);
-    if (!body) return sendProxyResult(res, failure(413, `Body is larger than ${MAX_REQUEST_BYTES} bytes`));
+    const body = await readBody(req, limits.bodyTimeoutMs);
+    if (body === 'too large') return sendProxyResult(res, failure(413, `Body is larger than ${MAX_REQUEST_BYTES} bytes`));
+    if (body === 'too slow') {
+      // The rest of the body may never come: answer, then drop the socket.
+      res.setHeader('Connection', 'close');
+      return sendProxyResult(res, failure(408, `Body did not arrive within ${limits.bodyTimeoutMs} ms`));
+    }
     return sendProxyResult(res, await handler(toProxyEvent(req, body, url)));
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -158,16 +184,32 @@ async function handle(
   res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found\n');
 }
 
-/** The request body, or undefined when it is larger than MAX_REQUEST_BYTES. */
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_REQUEST_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/**
+ * The request body; 'too large' past MAX_REQUEST_BYTES, 'too slow' when it has not all
+ * arrived within `timeoutMs` (a client trickling its body must not hold the socket).
+ */
+function readBody(req: IncomingMessage, timeoutMs: number): Promise<Buffer | 'too large' | 'too slow'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (outcome: Buffer | 'too large' | 'too slow') => {
+      clearTimeout(timer);
+      req.off('data', onData).off('end', onEnd).off('error', onError);
+      resolve(outcome);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_REQUEST_BYTES) return finish('too large');
+      chunks.push(chunk);
+    };
+    const onEnd = () => finish(Buffer.concat(chunks));
+    const onError = (error: Error) => {
+      clearTimeout(timer);
+      reject(error);
+    };
+    const timer = setTimeout(() => finish('too slow'), timeoutMs);
+    req.on('data', onData).on('end', onEnd).on('error', onError);
+  });
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
@@ -180,11 +222,13 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-async function closeAll(server: Server, store: EmbeddedStore): Promise<void> {
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-  resetDocumentClient();
-  await store.close();
+async function closeAll(server: Server, store: EmbeddedStore, beforeStore: () => Promise<void>): Promise<void> {
+  // In-flight requests still use the store: it closes only once they are answered or cut.
+  await drain(server);
+  try {
+    await beforeStore();
+  } finally {
+    resetDocumentClient();
+    await store.close();
+  }
 }

@@ -1,11 +1,10 @@
 /**
  * Ingestion health: per site and receive day, how many events were accepted, were
  * duplicates, came from bots, or were rejected (and why). Kept as extra counters on the
- * day's `total` item, which the request writes anyway.
+ * day's `total` item.
  */
-import { dayPk, FAMILY, splitBucketPk, totalKey } from '../store/keys.js';
-import { putDeltas } from '../store/deltas-store.js';
-import type { Increment } from '../store/stats-store.js';
+import { dayPk, FAMILY, totalKey } from '../store/keys.js';
+import { addCounters, type Increment } from '../store/stats-store.js';
 import type { ReasonCode, RejectedEvent } from './validate.js';
 
 
@@ -43,16 +42,16 @@ export function healthIncrements(
 
 export const HEALTH_METRIC = HEALTH;
 
-/** Writes health counts as rollup deltas (one per site); a failure is logged, not thrown. */
+/**
+ * Writes the health counts of what never reaches the stream (bots, rejected events) with
+ * plain ADDs; a failure is logged, not thrown: health counts are best-effort where exact
+ * counting would cost a write per request.
+ */
 export async function recordHealthQuietly(increments: Increment[]): Promise<void> {
   if (!increments.length) return;
   try {
-    const sites = [...new Set(increments.map((i) => splitBucketPk(i.pk).site))];
-    const unwritten = await Promise.all(sites.map((site) => putDeltas(site, increments.filter((i) => splitBucketPk(i.pk).site === site))));
-    const failed = unwritten.find((result) => result.unwritten.length);
-    if (failed) throw failed.failure ?? new Error('rollup delta not written');
+    await addCounters(increments);
   } catch (error) {
     console.error(JSON.stringify({ level: 'warn', msg: 'ingestion health not recorded', error: String(error) }));
   }
 }
-

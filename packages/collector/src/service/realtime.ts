@@ -1,10 +1,9 @@
 import type { RealtimeData, RealtimeRow } from '../api-types.js';
 import { floorTo, HOUR_MS, iso, MINUTE_MS, minuteOfHour } from '../lib/time.js';
-import { FAMILY, hourPk, totalKeys } from '../store/keys.js';
+import { hourPk, totalKeys } from '../store/keys.js';
 import { queryActiveSessions } from '../store/sessions-store.js';
 import { getItems } from '../store/stats-store.js';
 import { DIRECT, UNKNOWN } from './labels.js';
-import { flushBeforeRead, withUnflushed } from './rollup-flush.js';
 import type { RealtimeQuery } from './validate.js';
 
 const PER_MINUTE_WINDOW = 30;
@@ -17,13 +16,10 @@ const PER_MINUTE_WINDOW = 30;
 export async function getRealtime(query: RealtimeQuery, now: number): Promise<RealtimeData> {
   const firstMinute = floorTo(now, MINUTE_MS) - (PER_MINUTE_WINDOW - 1) * MINUTE_MS;
   const hours = [...new Set([floorTo(firstMinute, HOUR_MS), floorTo(now, HOUR_MS)])];
-  await flushBeforeRead(query.siteId);
-  const [sessions, { value: hourItems, unflushed }] = await Promise.all([
+  const [sessions, counters] = await Promise.all([
     queryActiveSessions(query.siteId, now - query.minutes * MINUTE_MS, now),
-    // In AWS the flush leaves the last minute or so (the grace): those deltas count too.
-    withUnflushed(query.siteId, () => getItems(hours.flatMap((hour) => totalKeys().map((sk) => ({ pk: hourPk(query.siteId, hour), sk }))))),
+    getItems(hours.flatMap((hour) => totalKeys().map((sk) => ({ pk: hourPk(query.siteId, hour), sk })))),
   ]);
-  const counters = [...hourItems, ...unflushed.filter((i) => i.family === FAMILY.total).map((i) => ({ pk: i.pk, ...i.add }))];
   const pages = new Map<string, number>();
   const referrers = new Map<string, number>();
   for (const session of sessions) {

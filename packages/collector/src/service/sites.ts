@@ -2,7 +2,6 @@ import type { SitesData } from '../api-types.js';
 import { bucketStarts, floorTo, HOUR_MS, iso } from '../lib/time.js';
 import { hourPk, METRIC, totalKeys } from '../store/keys.js';
 import { getItems, listSites } from '../store/stats-store.js';
-import { flushAllBeforeRead } from './rollup-flush.js';
 
 /**
  * GET /api/sites: the registry item per site (written once, when a site's first event
@@ -10,7 +9,6 @@ import { flushAllBeforeRead } from './rollup-flush.js';
  * never with traffic.
  */
 export async function getSites(now: number): Promise<SitesData> {
-  await flushAllBeforeRead();
   const sites = await listSites();
   const hours = bucketStarts(floorTo(now, HOUR_MS) - 23 * HOUR_MS, now + 1, HOUR_MS);
   const items = await getItems(sites.flatMap(({ siteId }) => hours.flatMap((h) => totalKeys().map((sk) => ({ pk: hourPk(siteId, h), sk })))));

@@ -20,7 +20,7 @@ import { dayPk, FAMILY, hourPk, METRIC, OTHER, parseSortKey, sortKey, totalKeys 
 import { readDayPartitions } from '../store/day-cache.js';
 import { getItems, queryPartitions, type StatsItem } from '../store/stats-store.js';
 import { HEALTH_METRIC, HEALTH_REASON_PREFIX } from './health.js';
-import { flushBeforeRead } from './rollup-flush.js';
+import { countedUntil } from '../store/progress-store.js';
 import { DIRECT } from './labels.js';
 import { MAX_HOURLY_DAYS, resolveStatsWindow, type StatsQuery } from './validate.js';
 
@@ -173,7 +173,7 @@ class Reader {
 export async function getStats(query: StatsQuery, now: number): Promise<StatsData> {
   const { from, to, interval: requested } = resolveStatsWindow(query, now);
   const { siteId: site, filter } = query;
-  const flushed = await flushBeforeRead(site);
+  const counted = await countedUntil(now).catch(() => null);
   const span = to - from;
   const dayAligned = from % DAY_MS === 0 && to % DAY_MS === 0;
   const approximations: Approximation[] = [];
@@ -271,7 +271,7 @@ export async function getStats(query: StatsQuery, now: number): Promise<StatsDat
       filling_bucket: filling ? iso(floorTo(now, bucketUnit)) : null,
       other_folded: otherFolded,
       items_read: reader.itemsRead,
-      counted_until: flushed ? iso(flushed.countedUntil) : null,
+      counted_until: counted === null ? null : iso(counted),
     },
   };
   if (query.includeHealth) data.health = healthOf(days, dayItems);

@@ -4,8 +4,7 @@
  *   {site}#H#{YYYY-MM-DDTHH}   hour bucket: `total` only (plus page views per minute)
  *   {site}#D#{YYYY-MM-DD}      day bucket: `total` and every dimension below
  *   {site}#V#{day}#{hash}      daily visitor marker (TTL)
- *   {site}#Q                   rollup deltas not yet folded in (sort key `{ms}#{id}`, TTL),
- *                              and the flush cursor (sort key `~cursor`)
+ *   ~progress                  how far the stream consumer has counted, sort key = shard
  *   ~salt#{day}                the day's visitor-hash salt (TTL)
  *   ~sites                     registry of sites that have data, sort key = site id
  *
@@ -64,15 +63,15 @@ export const dayPk = (site: string, ms: number): string => `${site}#D#${dayLabel
 export const dayPkOfLabel = (site: string, day: string): string => `${site}#D#${day}`;
 export const visitorPk = (site: string, day: string, hash: string): string => `${site}#V#${day}#${hash}`;
 export const saltPk = (day: string): string => `~salt#${day}`;
-export const deltaPk = (site: string): string => `${site}#Q`;
 
-/** A bucket key split into its site and the rest (`H#…` or `D#…`): a delta stores only the rest. */
+/** A bucket key split into its site and the rest (`H#…` or `D#…`). */
 export function splitBucketPk(pk: string): { site: string; bucket: string } {
   const at = Math.max(pk.lastIndexOf('#H#'), pk.lastIndexOf('#D#'));
   if (at < 0) throw new Error(`not a bucket key: ${pk}`);
   return { site: pk.slice(0, at), bucket: pk.slice(at + 1) };
 }
 export const SITES_PK = '~sites';
+export const PROGRESS_PK = '~progress';
 
 const escapePart = (part: string): string => part.replace(/%/g, '%25').replace(/#/g, '%23');
 const unescapePart = (part: string): string => part.replace(/%23/g, '#').replace(/%25/g, '%');

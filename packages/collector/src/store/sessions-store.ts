@@ -1,9 +1,10 @@
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from '../lib/concurrency.js';
-import { recordCapacity, recordConditionFailure, recordIndexWrites } from './capacity.js';
+import { recordCapacity, recordIndexWrites } from './capacity.js';
 import { getDocumentClient } from './client.js';
 import { conditionalWrite } from './conditional-write.js';
-import { isConditionFailure, storeCall } from './failures.js';
+import { StorageUnavailableError } from '../errors.js';
+import { storeCall } from './failures.js';
 import { ACTIVITY_INDEX, ACTIVITY_SHARDS, tableName } from './tables.js';
 
 /** A session item as stored. Attribute names are short where they repeat in every write. */
@@ -38,8 +39,15 @@ export interface SessionItem {
   cc?: string;
   /** Latest UTC day for which the visitor was looked up. */
   vday?: string;
-  /** `pend_{token}`: rollup increments a failed request could not apply (JSON). */
-  [pending: `pend_${string}`]: string | undefined;
+  /** The stream position (sequence tag) of the last record committed to the session. */
+  lseq?: string;
+  /**
+   * The outbox (JSON): what the last batch that touched the session contributes to the
+   * rollups, and the records it covers, so that a retry of that batch, which finds the
+   * events already in `seen`, applies the same increments again (rollup markers keep it
+   * from adding twice).
+   */
+  ob?: string;
 }
 
 export interface SessionCommit {
@@ -65,20 +73,27 @@ export interface SessionCommit {
   maxSeen: number;
 }
 
-export type CommitOutcome = { committed: true; old: SessionItem | undefined } | { committed: false; current: SessionItem | undefined };
+/** Where the session stands on the stream: the condition on the last position, and the new one. */
+export interface StreamPosition {
+  /** The session item as read before the batch (undefined: absent). */
+  old: SessionItem | undefined;
+  lseq: string;
+  outbox: string;
+}
 
 /**
- * One conditional UpdateItem: the idempotency gate (none of these event ids seen yet),
- * the session's state and its new seen-set change together or not at all. On a
- * condition failure the caller gets the current item to work out why.
+ * One conditional UpdateItem: the session's state, its seen-set, its stream position and
+ * its outbox change together or not at all. The condition is the position read before
+ * (no other consumer wrote the session since); refused, it throws, and the batch is
+ * retried from this session's first record. `commit` may be undefined when the batch
+ * brings nothing to count (only duplicates): the position and outbox still move.
  */
-export async function commitSession(commit: SessionCommit): Promise<CommitOutcome> {
+export async function commitSession(commit: SessionCommit | undefined, sessionId: string, position: StreamPosition): Promise<void> {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   const sets: string[] = [];
   const adds: string[] = [];
   const removes: string[] = [];
-  const conditions: string[] = [];
   let nameCount = 0;
   let valueCount = 0;
   const name = (attribute: string) => {
@@ -91,78 +106,56 @@ export async function commitSession(commit: SessionCommit): Promise<CommitOutcom
     values[placeholder] = v;
     return placeholder;
   };
-  for (const [attribute, v] of Object.entries(commit.setIfMissing)) {
-    if (v === undefined) continue;
-    const a = name(attribute);
-    sets.push(`${a} = if_not_exists(${a}, ${value(v)})`);
-  }
-  if (commit.latest) {
-    for (const [attribute, v] of Object.entries(commit.setIfLatest)) {
+  if (commit) {
+    for (const [attribute, v] of Object.entries(commit.setIfMissing)) {
       if (v === undefined) continue;
       const a = name(attribute);
-      sets.push(`${a} = ${value(v)}`);
+      sets.push(`${a} = if_not_exists(${a}, ${value(v)})`);
     }
-    const active = name('is_active');
-    if (commit.activeKey) sets.push(`${active} = ${value(commit.activeKey)}`);
-    else removes.push(active);
-    const last = name('last_activity');
-    conditions.push(`(attribute_not_exists(${last}) OR ${last} <= ${value(commit.lastActivity)})`);
+    if (commit.latest) {
+      for (const [attribute, v] of Object.entries(commit.setIfLatest)) {
+        if (v !== undefined) sets.push(`${name(attribute)} = ${value(v)}`);
+      }
+      const active = name('is_active');
+      if (commit.activeKey) sets.push(`${active} = ${value(commit.activeKey)}`);
+      else removes.push(active);
+    }
+    for (const [attribute, v] of Object.entries(commit.add)) {
+      if (v) adds.push(`${name(attribute)} ${value(v)}`);
+    }
+    for (const [attribute, members] of Object.entries(commit.addToSets)) {
+      if (members.length) adds.push(`${name(attribute)} ${value(new Set(members))}`);
+    }
+    if (commit.seen.length) adds.push(`${name('seen')} ${value(new Set(commit.seen))}`);
   }
-  for (const [attribute, v] of Object.entries(commit.add)) {
-    if (v) adds.push(`${name(attribute)} ${value(v)}`);
-  }
-  for (const [attribute, members] of Object.entries(commit.addToSets)) {
-    if (members.length) adds.push(`${name(attribute)} ${value(new Set(members))}`);
-  }
-  if (commit.seen.length) {
-    const seen = name('seen');
-    adds.push(`${seen} ${value(new Set(commit.seen))}`);
-    for (const hash of commit.seen) conditions.push(`NOT contains(${seen}, ${value(hash)})`);
-    conditions.push(`(attribute_not_exists(${seen}) OR size(${seen}) <= ${value(commit.maxSeen - commit.seen.length)})`);
-  }
-  if (commit.requireExisting) conditions.push('attribute_exists(session_id)');
-  // An expired item must not be added to: it is replaced (see expireSession) and the session starts anew.
-  const ttl = name('ttl');
-  conditions.push(`(attribute_not_exists(${ttl}) OR ${ttl} > ${value(nowSeconds(commit.now))})`);
-
+  const lseq = name('lseq');
+  sets.push(`${lseq} = ${value(position.lseq)}`, `${name('ob')} = ${value(position.outbox)}`);
+  const condition = position.old
+    ? position.old.lseq === undefined
+      ? `attribute_exists(session_id) AND attribute_not_exists(${lseq})`
+      : `${lseq} = ${value(position.old.lseq)}`
+    : 'attribute_not_exists(session_id)';
   const expression = [
-    sets.length ? `SET ${sets.join(', ')}` : '',
+    `SET ${sets.join(', ')}`,
     adds.length ? `ADD ${adds.join(', ')}` : '',
     removes.length ? `REMOVE ${removes.join(', ')}` : '',
   ]
     .filter(Boolean)
     .join(' ');
-  try {
-    const output = await storeCall('session commit', () =>
-      getDocumentClient().send(
-        new UpdateCommand({
-          TableName: tableName('sessions'),
-          Key: { session_id: commit.sessionId },
-          UpdateExpression: expression,
-          ...(conditions.length ? { ConditionExpression: conditions.join(' AND ') } : {}),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_OLD',
-          // DynamoDB hands back the item that failed the condition (dynalite does not; we read it then).
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      ),
-    );
-    recordCapacity('write', output.ConsumedCapacity);
-    const old = output.Attributes as SessionItem | undefined;
-    recordIndexWrites(indexWritesOf(old, commit));
-    return { committed: true, old };
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    recordConditionFailure(tableName('sessions'));
-    const current = await getSession(commit.sessionId, commit.now, { includeExpired: true });
-    if (current && isExpired(current, commit.now)) {
-      await expireSession(commit.sessionId, commit.now);
-      return { committed: false, current: undefined };
-    }
-    return { committed: false, current };
-  }
+  const written = await conditionalWrite(
+    new UpdateCommand({
+      TableName: tableName('sessions'),
+      Key: { session_id: sessionId },
+      UpdateExpression: expression,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+    'session commit',
+  );
+  if (!written) throw new StorageUnavailableError(`Session ${sessionId} was written by another consumer; the batch is retried`);
+  if (commit) recordIndexWrites(indexWritesOf(position.old, commit));
 }
 
 const nowSeconds = (now: number) => Math.floor(now / 1000);
@@ -173,7 +166,7 @@ export function isExpired(item: SessionItem, now: number): boolean {
 }
 
 /** Deletes a session item that is past its ttl (only if it still is), so its id can start a new session. */
-async function expireSession(sessionId: string, now: number): Promise<void> {
+export async function expireSession(sessionId: string, now: number): Promise<void> {
   // Refused when someone else replaced it first: the caller retries against the new item.
   await conditionalWrite(
     new DeleteCommand({
@@ -214,40 +207,6 @@ export async function getSession(sessionId: string, now: number, options: { incl
   recordCapacity('read', output.ConsumedCapacity);
   const item = output.Item as SessionItem | undefined;
   return item && !options.includeExpired && isExpired(item, now) ? undefined : item;
-}
-
-/** Parks increments a request could not apply on the session, for whoever touches it next. */
-export async function savePending(sessionId: string, attribute: `pend_${string}`, payload: string): Promise<void> {
-  const output = await storeCall('session pending', () =>
-    getDocumentClient().send(
-      new UpdateCommand({
-        TableName: tableName('sessions'),
-        Key: { session_id: sessionId },
-        UpdateExpression: 'SET #p = :v',
-        ExpressionAttributeNames: { '#p': attribute },
-        ExpressionAttributeValues: { ':v': payload },
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    ),
-  );
-  recordCapacity('write', output.ConsumedCapacity);
-}
-
-/** Takes parked increments off the session; only one caller gets them. */
-export async function claimPending(sessionId: string, attribute: `pend_${string}`): Promise<string | undefined> {
-  const output = await conditionalWrite(
-    new UpdateCommand({
-      TableName: tableName('sessions'),
-      Key: { session_id: sessionId },
-      UpdateExpression: 'REMOVE #p',
-      ConditionExpression: 'attribute_exists(#p)',
-      ExpressionAttributeNames: { '#p': attribute },
-      ReturnValues: 'UPDATED_OLD',
-      ReturnConsumedCapacity: 'TOTAL',
-    }),
-    'session pending claim',
-  );
-  return output?.Attributes?.[attribute] as string | undefined;
 }
 
 export interface ActiveSession {

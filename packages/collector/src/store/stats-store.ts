@@ -3,6 +3,7 @@ import { mapLimit, settleLimit } from '../lib/concurrency.js';
 import { recordCapacity } from './capacity.js';
 import { getDocumentClient, onStoreReset } from './client.js';
 import { conditionalWrite } from './conditional-write.js';
+import { StorageUnavailableError } from '../errors.js';
 import { isOutage, storeCall, toStorageError } from './failures.js';
 import { CAPS, FAMILY, otherKey, SITES_PK, saltPk, sortKey, type Family } from './keys.js';
 import { tableName } from './tables.js';
@@ -34,53 +35,174 @@ onStoreReset(() => knownKeys.clear());
 
 const UPDATE_CONCURRENCY = 16;
 
+/** Increments that one stream position (a sequence tag, sortable) contributes. */
+export interface Tagged {
+  tag: string;
+  increments: readonly Increment[];
+}
+
 interface RollupWrite {
   pk: string;
   sk: string;
-  add: Record<string, number>;
   total: boolean;
+  /** What each tag adds to the item, so that a rewrite can leave out what landed already. */
+  parts: Map<string, Record<string, number>>;
 }
 
 /**
- * Applies the increments of flush `seq`, one UpdateItem ADD per item, and returns how many
- * writes the store could not take (0: all applied); any other error is thrown.
+ * Applies what a batch of one stream shard contributes, one UpdateItem ADD per item.
  *
- * Exactly once: every item remembers the last flush applied to it (`fs`), and an ADD is
- * conditional on `fs < seq`, so a flush that is run again (it failed half-way) adds nothing
- * twice. Flushes of a site are numbered in order. For that, a run writes nothing until it
- * knows every increment's item: a run that wrote `(other)` with part of its increments
- * (one target still unknown) could never add the rest there.
+ * Exactly once, across retries of the batch (whole, bisected or resumed): every item keeps,
+ * per shard, the highest tag applied to it (`m_{shard}`), and a write is conditional on the
+ * marker being below every tag it carries. A shard's batches run one at a time and in
+ * order (parallelization factor 1), so when the condition refuses a write, the item holds
+ * exactly the tags up to its marker: the write is sent again with only the tags above it.
+ * A run writes nothing until it knows every increment's item, since the cap may fold a
+ * value into `(other)`.
  *
  * The `total` items go last, and only once every other item is written: they are the day
- * cache's fingerprint (day-cache.ts), so a reader who sees a new fingerprint must also see
- * every item written with it, and a run that failed before them changes it when it is run
- * again.
+ * cache's fingerprint (day-cache.ts), so a reader who sees a new fingerprint also sees
+ * every item written with it. Throws StorageUnavailableError when any write failed (the
+ * batch is retried, and what landed is not added again).
  */
-export async function applyIncrements(increments: readonly Increment[], seq: number): Promise<number> {
-  const failures = (outcomes: PromiseSettledResult<unknown>[]) =>
-    outcomes.filter((outcome) => {
-      if (outcome.status === 'fulfilled') return false;
-      if (isOutage(outcome.reason)) return true;
-      throw outcome.reason;
-    }).length;
-  // The item each increment goes to (the cap may fold it into (other)); several may go to
-  // the same one, and the `fs` guard lets a flush add to an item once: they are merged.
-  const targets = await settleLimit(increments, UPDATE_CONCURRENCY, (inc) => targetOf(inc));
-  const unresolved = failures(targets);
-  if (unresolved) return unresolved;
+export async function applyTagged(contributions: readonly Tagged[], shard: string): Promise<{ items: number }> {
+  const flat = contributions.flatMap((c) => c.increments.map((inc) => ({ inc, tag: c.tag })));
+  const distinct = new Map<string, Increment>();
+  for (const { inc } of flat) distinct.set(`${inc.pk}\n${sortKeyOf(inc)}`, inc);
+  const keys = [...distinct.keys()];
+  const resolved = await settleLimit(keys, UPDATE_CONCURRENCY, (key) => targetOf(distinct.get(key)!));
+  const target = new Map<string, string>();
+  resolved.forEach((outcome, i) => {
+    if (outcome.status === 'rejected') throw toStorageError(outcome.reason, 'rollup cap');
+    target.set(keys[i]!, outcome.value);
+  });
   const writes = new Map<string, RollupWrite>();
-  targets.forEach((outcome, i) => {
-    const inc = increments[i]!;
-    const sk = (outcome as PromiseFulfilledResult<string>).value;
+  for (const { inc, tag } of flat) {
+    const sk = target.get(`${inc.pk}\n${sortKeyOf(inc)}`)!;
     const key = `${inc.pk}\n${sk}`;
     let write = writes.get(key);
-    if (!write) writes.set(key, (write = { pk: inc.pk, sk, add: {}, total: inc.family === FAMILY.total }));
-    for (const [metric, amount] of Object.entries(inc.add)) write.add[metric] = (write.add[metric] ?? 0) + amount;
-  });
-  const apply = async (list: RollupWrite[]) => failures(await settleLimit(list, UPDATE_CONCURRENCY, (w) => add(w.pk, w.sk, w.add, seq)));
+    if (!write) writes.set(key, (write = { pk: inc.pk, sk, total: inc.family === FAMILY.total, parts: new Map() }));
+    let add = write.parts.get(tag);
+    if (!add) write.parts.set(tag, (add = {}));
+    for (const [metric, amount] of Object.entries(inc.add)) add[metric] = (add[metric] ?? 0) + amount;
+  }
+  const marker = `m_${shard}`;
+  const apply = async (list: RollupWrite[]) => {
+    const outcomes = await settleLimit(list, UPDATE_CONCURRENCY, (w) => addOnce(w, marker));
+    const failed = outcomes.filter((o) => o.status === 'rejected') as PromiseRejectedResult[];
+    if (failed.length) {
+      const bug = failed.find((o) => !isOutage(o.reason));
+      throw bug ? bug.reason : toStorageError(failed[0]!.reason, `${failed.length} rollup updates`);
+    }
+  };
   const all = [...writes.values()];
-  const unwritten = await apply(all.filter((w) => !w.total));
-  return unwritten || apply(all.filter((w) => w.total));
+  await apply(all.filter((w) => !w.total));
+  await apply(all.filter((w) => w.total));
+  return { items: all.length };
+}
+
+/** One item's ADD, leaving out the tags its shard marker shows as applied. */
+async function addOnce(write: RollupWrite, marker: string): Promise<void> {
+  let tags = [...write.parts.keys()].sort();
+  let applied: string | undefined;
+  for (let attempt = 0; attempt < 3 && tags.length; attempt++) {
+    const counters: Record<string, number> = {};
+    for (const tag of tags) for (const [metric, amount] of Object.entries(write.parts.get(tag)!)) counters[metric] = (counters[metric] ?? 0) + amount;
+    const names: Record<string, string> = { '#m': marker };
+    const values: Record<string, unknown> = { ':top': tags[tags.length - 1], ':low': tags[0] };
+    const clauses: string[] = [];
+    Object.entries(counters).forEach(([name, value], i) => {
+      if (!value) return;
+      names[`#c${i}`] = name;
+      values[`:c${i}`] = value;
+      clauses.push(`#c${i} :c${i}`);
+    });
+    let condition = 'attribute_not_exists(#m) OR #m < :low';
+    if (applied !== undefined) {
+      delete values[':low'];
+      values[':seen'] = applied;
+      condition = '#m = :seen';
+    }
+    const written = await conditionalWrite(
+      new UpdateCommand({
+        TableName: tableName('stats'),
+        Key: { pk: write.pk, sk: write.sk },
+        UpdateExpression: clauses.length ? `SET #m = :top ADD ${clauses.join(', ')}` : 'SET #m = :top',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ConditionExpression: condition,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+      'rollup update',
+    );
+    if (written) return;
+    // Refused: an earlier run of this batch reached the item. Send only what it did not.
+    applied = await markerOf(write.pk, write.sk, marker);
+    if (applied === undefined) continue;
+    const seen = applied;
+    tags = tags.filter((tag) => tag > seen);
+  }
+  if (tags.length) throw new StorageUnavailableError(`Rollup item ${write.pk} ${write.sk} kept changing; the batch is retried`);
+}
+
+async function markerOf(pk: string, sk: string, marker: string): Promise<string | undefined> {
+  const output = await storeCall('stats read', () =>
+    getDocumentClient().send(
+      new GetCommand({
+        TableName: tableName('stats'),
+        Key: { pk, sk },
+        ConsistentRead: true,
+        ProjectionExpression: '#m',
+        ExpressionAttributeNames: { '#m': marker },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    ),
+  );
+  recordCapacity('read', output.ConsumedCapacity);
+  const value = output.Item?.[marker];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Plain ADDs, no marker: for counts that may be lost but must not cost a conditional
+ * write per request (ingestion health of what never reaches the stream). No cap: only
+ * `total` items take these.
+ */
+export async function addCounters(increments: readonly Increment[]): Promise<void> {
+  await mapLimit(collapse(increments), UPDATE_CONCURRENCY, async (inc) => {
+    const names: Record<string, string> = {};
+    const values: Record<string, number> = {};
+    const clauses = Object.entries(inc.add).map(([metric, amount], i) => {
+      names[`#c${i}`] = metric;
+      values[`:c${i}`] = amount;
+      return `#c${i} :c${i}`;
+    });
+    const output = await storeCall('rollup add', () =>
+      getDocumentClient().send(
+        new UpdateCommand({
+          TableName: tableName('stats'),
+          Key: { pk: inc.pk, sk: sortKeyOf(inc) },
+          UpdateExpression: `ADD ${clauses.join(', ')}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      ),
+    );
+    recordCapacity('write', output.ConsumedCapacity);
+  });
+}
+
+/** One increment per rollup item, counters summed. */
+export function collapse(increments: readonly Increment[]): Increment[] {
+  const byItem = new Map<string, Increment>();
+  for (const increment of increments) {
+    const key = `${increment.pk}\n${sortKeyOf(increment)}`;
+    let into = byItem.get(key);
+    if (!into) byItem.set(key, (into = { ...increment, add: {} }));
+    for (const [metric, amount] of Object.entries(increment.add)) into.add[metric] = (into.add[metric] ?? 0) + amount;
+  }
+  return [...byItem.values()];
 }
 
 export function sortKeyOf(inc: Pick<Increment, 'family' | 'parts'>): string {
@@ -137,33 +259,6 @@ async function targetOf(inc: Increment): Promise<string> {
   }
   markFull(inc.pk, inc.family);
   return other;
-}
-
-/** ADDs the counters unless flush `seq` (or a later one) reached the item already. */
-async function add(pk: string, sk: string, counters: Record<string, number>, seq: number): Promise<void> {
-  const names: Record<string, string> = { '#fs': 'fs' };
-  const values: Record<string, number> = { ':fs': seq };
-  const clauses: string[] = [];
-  Object.entries(counters).forEach(([name, value], i) => {
-    if (!value) return;
-    names[`#c${i}`] = name;
-    values[`:c${i}`] = value;
-    clauses.push(`#c${i} :c${i}`);
-  });
-  if (!clauses.length) return;
-  // Refused: this flush reached the item before.
-  await conditionalWrite(
-    new UpdateCommand({
-      TableName: tableName('stats'),
-      Key: { pk, sk },
-      UpdateExpression: `SET #fs = :fs ADD ${clauses.join(', ')}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-      ConditionExpression: 'attribute_not_exists(#fs) OR #fs < :fs',
-      ReturnConsumedCapacity: 'TOTAL',
-    }),
-    'rollup update',
-  );
 }
 
 async function itemExists(pk: string, sk: string): Promise<boolean> {
@@ -288,15 +383,19 @@ export async function getOrCreateSalt(day: string, candidate: string, ttl: numbe
   return winner;
 }
 
-/** True when this call created the marker: the visitor is new for that site and day. */
-export async function claimVisitorMarker(pk: string, ttl: number, now: number): Promise<boolean> {
+/**
+ * True when the marker is this owner's: the visitor is new for that site and day, and
+ * `owner` (a session) counts it. The same owner claims it again when its batch is run
+ * again, so a retry counts the visitor that the first run claimed and did not count.
+ */
+export async function claimVisitorMarker(pk: string, ttl: number, now: number, owner: string): Promise<boolean> {
   const created = await conditionalWrite(
     new PutCommand({
       TableName: tableName('stats'),
-      Item: { pk, sk: 'v', ttl },
-      ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
-      ExpressionAttributeNames: { '#ttl': 'ttl' },
-      ExpressionAttributeValues: { ':now': nowSeconds(now) },
+      Item: { pk, sk: 'v', ttl, o: owner },
+      ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now OR #o = :owner',
+      ExpressionAttributeNames: { '#ttl': 'ttl', '#o': 'o' },
+      ExpressionAttributeValues: { ':now': nowSeconds(now), ':owner': owner },
       ReturnConsumedCapacity: 'TOTAL',
     }),
     'visitor marker',

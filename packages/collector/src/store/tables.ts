@@ -23,7 +23,7 @@ export interface IndexDefinition {
 
 export interface TableDefinition {
   /** Logical id, used for CDK construct ids and the local table name. */
-  readonly id: 'events' | 'sessions' | 'stats';
+  readonly id: 'sessions' | 'stats';
   /** The environment variable that carries the table's physical name. */
   readonly envVar: string;
   readonly partitionKey: KeyAttribute;
@@ -45,16 +45,14 @@ export const HOT_KEY_SHARDS = 1;
 
 export const ACTIVITY_INDEX = 'ActivityIndex';
 
+/**
+ * The events stream (Kinesis Data Streams in AWS, a log under the data dir locally):
+ * POST /api/events puts its records there, the consumer counts them. Records are kept
+ * for its retention, the shortest Kinesis offers: they are counted within seconds.
+ */
+export const EVENTS_STREAM = { envVar: 'EVENTS_STREAM', retentionHours: 24 } as const;
+
 export const TABLES = {
-  events: {
-    id: 'events',
-    envVar: 'EVENTS_TABLE',
-    // `{session}@{site}`, and `{ms}#{event id}`: unique per event (events-store.ts).
-    partitionKey: { name: 'session_key', type: 'S' },
-    sortKey: { name: 'event_key', type: 'S' },
-    globalIndexes: [],
-    ttlAttribute: 'ttl',
-  },
   sessions: {
     id: 'sessions',
     envVar: 'SESSIONS_TABLE',

@@ -5,14 +5,21 @@ import { startDynalite, type EmbeddedStore } from '../../src/local/dynalite.js';
 import { resetDocumentClient } from '../../src/store/client.js';
 import { ensureTables } from '../../src/store/create-tables.js';
 import { TABLES } from '../../src/store/tables.js';
+import { aggregate } from '../../src/service/aggregate.js';
+import { setEventsStream } from '../../src/stream/events-stream.js';
+import { inlineStream, type InlineStream } from '../../src/stream/inline-stream.js';
 
 /**
  * Gives a test file its own in-memory dynalite with freshly created tables, pointed to
- * by the same environment variables the Lambda functions read.
+ * by the same environment variables the Lambda functions read, and an events stream
+ * whose consumer runs before a request answers (stream/inline-stream.ts).
  */
-export function useTestStore(): { endpoint: () => string } {
+export function useTestStore(): { endpoint: () => string; stream: () => InlineStream } {
   let store: EmbeddedStore | undefined;
+  let stream: InlineStream | undefined;
   beforeAll(async () => {
+    stream = inlineStream(aggregate);
+    setEventsStream(stream);
     store = await startDynalite();
     process.env.DYNAMODB_ENDPOINT = store.endpoint;
     const suffix = randomUUID().slice(0, 8);
@@ -27,8 +34,9 @@ export function useTestStore(): { endpoint: () => string } {
     );
   });
   afterAll(async () => {
+    setEventsStream(undefined);
     resetDocumentClient();
     await store?.close();
   });
-  return { endpoint: () => store!.endpoint };
+  return { endpoint: () => store!.endpoint, stream: () => stream! };
 }

@@ -1,0 +1,8 @@
+import { aggregate } from '../service/aggregate.js';
+
+/**
+ * The events stream's consumer (Kinesis event source mapping: parallelization factor 1,
+ * bisect on error, ReportBatchItemFailures). A failed session reports its first record;
+ * any other failure throws, and Lambda sends the batch again.
+ */
+export const handler = aggregate;

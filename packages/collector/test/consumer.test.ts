@@ -1,0 +1,195 @@
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { aggregate } from '../src/service/aggregate.js';
+import { getDocumentClient } from '../src/store/client.js';
+import { deliver } from '../src/stream/delivery.js';
+import { setEventsStream } from '../src/stream/events-stream.js';
+import type { StreamRecord } from '../src/stream/record.js';
+import { shardName, type StoredRecord } from '../src/stream/sequence.js';
+import { ingestOk, stats, wireEvent } from './support/api.js';
+import { useTestStore } from './support/store.js';
+import { MIN } from './support/time.js';
+
+const store = useTestStore();
+
+/**
+ * The records one short afternoon of a site puts on the stream, captured rather than
+ * consumed: three visitors' sessions over four requests, and a client's retry of the first
+ * request (its events again, in a record of their own).
+ */
+const sid = (site: string, name: string) => `${site.replace(/[^A-Za-z0-9]/g, '-')}-${name}`;
+
+/** The records `send` puts on the stream, captured rather than consumed. */
+async function capture(send: () => Promise<void>): Promise<StreamRecord[]> {
+  const captured: StreamRecord[] = [];
+  setEventsStream({ put: async (records) => void captured.push(...records) });
+  try {
+    await send();
+  } finally {
+    setEventsStream(store.stream());
+  }
+  return captured;
+}
+
+/** As one shard holds them: in order, numbered. */
+const stored = (records: StreamRecord[]): StoredRecord[] =>
+  records.map((record, i) => ({ ...record, sequenceNumber: String(4_960_000_000 + i), arrivedAt: Date.now() }));
+
+async function recordsOf(site: string): Promise<StoredRecord[]> {
+  return stored(await capture(async () => {
+    const at = Date.now() - 20 * MIN;
+    const a = [
+      wireEvent({ session: sid(site, 'a'), at, site, url: `https://${site}/`, referrer: 'https://www.google.com/' }),
+      wireEvent({ session: sid(site, 'a'), at: at + 60_000, site, url: `https://${site}/pricing` }),
+      wireEvent({ session: sid(site, 'a'), at: at + 90_000, site, type: 'signup', props: { plan: 'pro' } }),
+    ];
+    await ingestOk({ events: a }, { ip: '198.51.100.1' });
+    await ingestOk({ events: [wireEvent({ session: sid(site, 'b'), at: at + 5_000, site, url: `https://${site}/docs` })] }, { ip: '198.51.100.2' });
+    await ingestOk({ events: [wireEvent({ session: sid(site, 'c'), at: at + 7_000, site, url: `https://${site}/` })] }, { ip: '198.51.100.3' });
+    await ingestOk({ events: a }, { ip: '198.51.100.1' });
+    await ingestOk(
+      {
+        events: [
+          wireEvent({ session: sid(site, 'b'), at: at + 65_000, site, url: `https://${site}/docs/start` }),
+          wireEvent({ session: sid(site, 'b'), at: at + 95_000, site, type: 'engagement', props: { engaged_ms: 30_000, scroll: 80 } }),
+        ],
+      },
+      { ip: '198.51.100.2' },
+    );
+  }));
+}
+
+/** Everything the stats API says of a site today, as the dashboard reads it. */
+async function snapshot(site: string) {
+  const data = await stats({ site_id: site, period: 'today', include: 'health' });
+  return { totals: data.totals, breakdowns: data.breakdowns, health: data.health!.totals, timeseries: data.timeseries };
+}
+
+type Fault = 'before' | 'after';
+
+/**
+ * Fails the `target`-th write to DynamoDB once: before it is sent (the store never saw it)
+ * or after it landed (the caller sees an error anyway, as after a timeout). Returns how
+ * many writes were made.
+ */
+function injectFault(target: number, fault: Fault, name: string): () => number {
+  let writes = 0;
+  getDocumentClient().middlewareStack.add(
+    (next, context) => async (args) => {
+      if (!/^(Put|Update|Delete|BatchWrite)/.test(context.commandName ?? '')) return next(args);
+      const index = ++writes;
+      if (index !== target) return next(args);
+      const error = Object.assign(new Error(`injected ${fault} write ${index}`), { name: 'ThrottlingException', $fault: 'server' });
+      if (fault === 'before') throw error;
+      await next(args);
+      throw error;
+    },
+    { step: 'initialize', name },
+  );
+  return () => writes;
+}
+
+const consume = (event: KinesisStreamEvent) => aggregate(event);
+
+/** The same snapshot with the site's name taken out, to compare two sites. */
+const neutral = (site: string, value: unknown) => JSON.parse(JSON.stringify(value).replaceAll(site, 'SITE')) as unknown;
+
+describe('the stream consumer counts exactly once', () => {
+  it('counts what the test sent (ground truth), and the same when the batch is delivered twice', async () => {
+    const site = 'truth.test';
+    const records = await recordsOf(site);
+    expect(await deliver(shardName(0), records, consume)).toBe(records.length);
+    const counted = await snapshot(site);
+    // Three sessions, one visitor each; five page views (a: 2, b: 2, c: 1); one signup;
+    // c bounced; a and b lasted 90 s, c 0 s; the retried request's three events are duplicates.
+    expect(counted.totals).toEqual({ pageviews: 5, visitors: 3, sessions: 3, bounce_rate: 0.3333, avg_duration_s: 60, events: 1 });
+    expect(counted.breakdowns.events).toEqual([{ value: 'signup', count: 1, props: [{ key: 'plan', value: 'pro', count: 1 }] }]);
+    expect(counted.health).toMatchObject({ accepted: 7, duplicates: 3 });
+
+    // At least once: Lambda may hand over a batch it already handed over.
+    expect(await deliver(shardName(0), records, consume)).toBe(records.length);
+    expect(await snapshot(site)).toEqual(counted);
+    // And one record at a time, the way a bisected batch arrives.
+    for (const record of records) await deliver(shardName(0), [record], consume);
+    expect(await snapshot(site)).toEqual(counted);
+  });
+
+  it('with a failure at any one write, before or after it lands, the retried batch counts the same', async () => {
+    const reference = 'reference.test';
+    const referenceRecords = await recordsOf(reference);
+    const count = injectFault(0, 'before', 'countWrites');
+    await deliver(shardName(0), referenceRecords, consume);
+    const writes = count();
+    getDocumentClient().middlewareStack.remove('countWrites');
+    const expected = neutral(reference, await snapshot(reference));
+    expect(writes).toBeGreaterThan(10);
+
+    const mismatches: string[] = [];
+    for (const fault of ['before', 'after'] as const) {
+      for (let target = 1; target <= writes; target++) {
+        const site = `fault-${fault}-${target}.test`;
+        const records = await recordsOf(site);
+        const name = `fault-${fault}-${target}`;
+        injectFault(target, fault, name);
+        try {
+          const done = await deliver(shardName(0), records, consume, { backoffBaseMs: 1 });
+          expect(done).toBe(records.length);
+        } finally {
+          getDocumentClient().middlewareStack.remove(name);
+        }
+        const got = neutral(site, await snapshot(site));
+        if (JSON.stringify(got) !== JSON.stringify(expected)) mismatches.push(`${fault} write ${target}: ${JSON.stringify(got)}`);
+      }
+    }
+    expect(mismatches).toEqual([]);
+  }, 180_000);
+
+  it('after a crash at any write, a restart that brings the same sessions’ next records counts each event once', async () => {
+    const lost: string[] = [];
+    for (let target = 1; target <= 40; target++) {
+      const site = `crash-${target}.test`;
+      const at = Date.now() - 10 * MIN;
+      const body = (session: string, batch: number) => ({
+        events: Array.from({ length: 3 }, (_, i) => wireEvent({ session: sid(site, session), id: `${session}-${batch}-${i}`, at: at + batch * 50_000 + i * 1_000, site })),
+      });
+      const first = await capture(async () => {
+        await ingestOk(body('a', 0), { ip: '198.51.100.1' });
+        await ingestOk(body('b', 0), { ip: '198.51.100.2' });
+      });
+      // Put while the consumer was down: a's next request, a's retry of its first, b's next.
+      const later = await capture(async () => {
+        await ingestOk(body('a', 1), { ip: '198.51.100.1' });
+        await ingestOk(body('a', 0), { ip: '198.51.100.1' });
+        await ingestOk(body('b', 1), { ip: '198.51.100.2' });
+      });
+      const records = stored([...first, ...later]);
+      // The process dies at this write: it lands (or not, it makes no difference here), and nothing after it does.
+      let writes = 0;
+      let dead = false;
+      getDocumentClient().middlewareStack.add(
+        (next, context) => async (args) => {
+          if (/^(Put|Update|Delete|BatchWrite)/.test(context.commandName ?? '')) {
+            if (dead) throw new Error('the process is gone');
+            if (++writes === target) {
+              dead = true;
+              await next(args);
+              throw new Error('killed');
+            }
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'crash' },
+      );
+      try {
+        await deliver(shardName(0), records.slice(0, first.length), consume, { retries: 0 });
+      } finally {
+        getDocumentClient().middlewareStack.remove('crash');
+      }
+      // The restart: no checkpoint was written, so delivery starts over, with what came since.
+      expect(await deliver(shardName(0), records, consume)).toBe(records.length);
+      const totals = (await stats({ site_id: site, period: 'today' })).totals;
+      if (totals.pageviews !== 12 || totals.sessions !== 2 || totals.visitors !== 2) lost.push(`write ${target}: ${JSON.stringify(totals)}`);
+    }
+    expect(lost).toEqual([]);
+  }, 180_000);
+});
