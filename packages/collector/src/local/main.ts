@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { DEFAULT_LIMITS } from './http-limits.js';
 import { startLocalStack } from './server.js';
 
 /** `npm start`: the whole stack in one process, data kept on disk between runs. */
@@ -17,13 +18,23 @@ console.log(`LiveInsight is running (data in ${dataDir})
 ${process.env.LIVEINSIGHT_API_KEY ? '  Reads need    X-API-Key (LIVEINSIGHT_API_KEY is set)\n' : ''}
 Press Ctrl+C to stop.`);
 
+/**
+ * Closing waits for in-flight requests (http-limits.ts bounds that), the stream's consumer
+ * and the store; should any of them hang, the process still goes, without a clean close.
+ */
+const CLOSE_DEADLINE_MS = DEFAULT_LIMITS.drainTimeoutMs + 30_000;
+
 let closing = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     // A second Ctrl+C forces the exit, should closing ever hang.
     if (closing) process.exit(130);
     closing = true;
-    console.log(`\n${signal}: closing…`);
+    console.log(`\n${signal}: closing… (new connections are refused, requests in flight finish)`);
+    setTimeout(() => {
+      console.error(`Closing took over ${CLOSE_DEADLINE_MS} ms; exiting anyway.`);
+      process.exit(1);
+    }, CLOSE_DEADLINE_MS).unref();
     stack.close().then(
       () => process.exit(0),
       (error) => {

@@ -153,6 +153,7 @@ async function handle(
     const handler = routes.get(path);
     if (!handler) return sendProxyResult(res, failure(404, `No such endpoint: ${url.pathname}`));
     const body = await readBody(req, limits.bodyTimeoutMs);
+    if (body === 'gone') return void res.destroy();
     if (body === 'too large') return sendProxyResult(res, failure(413, `Body is larger than ${MAX_REQUEST_BYTES} bytes`));
     if (body === 'too slow') {
       // The rest of the body may never come: answer, then drop the socket.
@@ -174,6 +175,7 @@ async function handle(
       res.writeHead(301, { Location: `${url.pathname}/${url.search}` }).end();
       return;
     }
+    if (outcome === 'refused') break;
     // Client-side routes of an example SPA (`/examples/spa/about`) load its index.html.
     const example = rest.split('/')[0];
     if (prefix === '/examples/' && example && !extname(rest) && (await serveFile(res, root, `${example}/`)) === 'served') {
@@ -184,15 +186,18 @@ async function handle(
   res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found\n');
 }
 
+type BodyOutcome = Buffer | 'too large' | 'too slow' | 'gone';
+
 /**
  * The request body; 'too large' past MAX_REQUEST_BYTES, 'too slow' when it has not all
- * arrived within `timeoutMs` (a client trickling its body must not hold the socket).
+ * arrived within `timeoutMs` (a client trickling its body must not hold the socket),
+ * 'gone' when the client hung up first (nobody to answer, and no fault of ours).
  */
-function readBody(req: IncomingMessage, timeoutMs: number): Promise<Buffer | 'too large' | 'too slow'> {
-  return new Promise((resolve, reject) => {
+function readBody(req: IncomingMessage, timeoutMs: number): Promise<BodyOutcome> {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const finish = (outcome: Buffer | 'too large' | 'too slow') => {
+    const finish = (outcome: BodyOutcome) => {
       clearTimeout(timer);
       req.off('data', onData).off('end', onEnd).off('error', onError);
       resolve(outcome);
@@ -203,10 +208,7 @@ function readBody(req: IncomingMessage, timeoutMs: number): Promise<Buffer | 'to
       chunks.push(chunk);
     };
     const onEnd = () => finish(Buffer.concat(chunks));
-    const onError = (error: Error) => {
-      clearTimeout(timer);
-      reject(error);
-    };
+    const onError = () => finish('gone');
     const timer = setTimeout(() => finish('too slow'), timeoutMs);
     req.on('data', onData).on('end', onEnd).on('error', onError);
   });

@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname, join, relative, sep } from 'node:path';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -19,22 +19,26 @@ const CONTENT_TYPES: Record<string, string> = {
   '.zip': 'application/zip',
 };
 
-export type ServeOutcome = 'served' | 'missing' | 'directory';
+export type ServeOutcome = 'served' | 'missing' | 'directory' | 'refused';
 
 /**
  * Serves `relativePath` from `root`. A folder asked for without its trailing slash
- * answers 'directory' so the caller can redirect (relative links need the slash);
- * paths that climb out of `root` are 'missing'.
+ * answers 'directory' so the caller can redirect (relative links need the slash). Paths
+ * that climb out of `root`, even through a symlink, and dotfiles are 'refused': the
+ * caller answers 404 without trying anything else for them.
  */
 export async function serveFile(res: ServerResponse, root: string, relativePath: string): Promise<ServeOutcome> {
   const decoded = safeDecode(relativePath);
-  if (decoded === undefined || decoded.includes('\0')) return 'missing';
-  let file = normalize(join(root, decoded));
-  if (file !== root && !file.startsWith(root.endsWith(sep) ? root : root + sep)) return 'missing';
+  if (decoded === undefined || decoded.includes('\0') || hasDotSegment(decoded)) return 'refused';
+  const realRoot = await realpath(root).catch(() => undefined);
+  if (!realRoot) return 'missing';
+  let file = await resolveInside(realRoot, join(realRoot, decoded));
+  if (file === 'missing' || file === 'refused') return file;
   let info = await stat(file).catch(() => undefined);
   if (info?.isDirectory()) {
     if (decoded && !decoded.endsWith('/')) return 'directory';
-    file = join(file, 'index.html');
+    file = await resolveInside(realRoot, join(file, 'index.html'));
+    if (file === 'missing' || file === 'refused') return file;
     info = await stat(file).catch(() => undefined);
   }
   if (!info?.isFile()) return 'missing';
@@ -47,6 +51,24 @@ export async function serveFile(res: ServerResponse, root: string, relativePath:
   // end this response, not crash the process or leak the descriptor.
   pipeline(createReadStream(file), res, () => {});
   return 'served';
+}
+
+/**
+ * The real path of `path` when it lies inside `realRoot` and is no dotfile there.
+ * Containment is checked on real paths, since a lexical check lets a symlink under the
+ * root (examples/leak -> /etc/passwd) lead anywhere.
+ */
+async function resolveInside(realRoot: string, path: string): Promise<string | 'missing' | 'refused'> {
+  const real = await realpath(path).catch(() => undefined);
+  if (real === undefined) return 'missing';
+  if (real === realRoot) return real;
+  if (!real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep)) return 'refused';
+  return hasDotSegment(relative(realRoot, real)) ? 'refused' : real;
+}
+
+/** `.env`, `.git/`, editors' swap files: never served, `..` refused with them. */
+function hasDotSegment(path: string): boolean {
+  return path.split(/[\\/]/).some((segment) => segment.startsWith('.'));
 }
 
 function safeDecode(path: string): string | undefined {

@@ -36,6 +36,8 @@ export const LOCAL_SHARDS = 4;
 const BATCH_SIZE = 500;
 /** A consumed log past this many bytes is emptied (its sequence numbers live on in the checkpoint). */
 const COMPACT_BYTES = 4 * 1024 * 1024;
+/** Pause before a shard tries again after the disk refused its bookkeeping. */
+const IO_RETRY_MS = 1_000;
 
 interface LogLine {
   s: string;
@@ -108,15 +110,28 @@ export function openStreamLog(dir: string, consume: Consumer, shards = LOCAL_SHA
         continue;
       }
       const batch = shard.pending.slice(0, BATCH_SIZE);
-      const done = await deliver(shardName(shard.index), batch, consume, { retries: 10, onGiveUp: giveUp });
+      let done: number;
+      try {
+        done = await deliver(shardName(shard.index), batch, consume, { retries: 10, onGiveUp: giveUp });
+        if (done) writeCheckpoint(shard, batch[done - 1]!.sequenceNumber);
+      } catch (error) {
+        // The disk refused a checkpoint or failed.ndjson: the batch stays pending and is
+        // delivered again after a pause, which the consumer's gates make harmless.
+        console.error(JSON.stringify({ level: 'error', msg: 'stream shard could not record its progress; retrying', shard: shard.index, error: String(error) }));
+        await new Promise<void>((resolve) => setTimeout(resolve, IO_RETRY_MS).unref());
+        continue;
+      }
       if (!done) continue;
       const last = batch[done - 1]!;
-      writeCheckpoint(shard, last.sequenceNumber);
       shard.pending.splice(0, done);
       shard.done = BigInt(last.sequenceNumber);
       if (!shard.pending.length && shard.bytes > COMPACT_BYTES) {
-        truncateSync(shard.file, 0);
-        shard.bytes = 0;
+        try {
+          truncateSync(shard.file, 0);
+          shard.bytes = 0;
+        } catch {
+          // Compaction only saves disk; the next consumed batch tries again.
+        }
       }
       notify();
     }
