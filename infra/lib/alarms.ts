@@ -12,17 +12,21 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { TableId } from '@liveinsight/collector/tables';
-import { type FunctionId, isScheduled } from './functions.js';
+import { type FunctionId, isStreamConsumer } from './functions.js';
 import { acknowledge } from './nag.js';
 
 const PERIOD = Duration.minutes(5);
 
 /** The collector normally answers in tens of milliseconds; seconds mean retries and backoff. */
 export const DURATION_THRESHOLD_MS = 5_000;
+
+/** The product's promise: the stats are at most 2 minutes behind the traffic. */
+export const ITERATOR_AGE_THRESHOLD_MS = 2 * 60_000;
 
 export interface LiveInsightAlarmsProps {
   readonly stage: string;
@@ -31,6 +35,8 @@ export interface LiveInsightAlarmsProps {
   readonly tables: Record<TableId, Table>;
   /** The sessions index whose throttling back-pressures every session write. */
   readonly activityIndex: string;
+  /** Where the consumer's event source mapping sends the batches it gave up on. */
+  readonly consumerFailures: IQueue;
   /** Subscribes this address to a new topic. */
   readonly alarmEmail?: string;
   /** Or notifies an existing topic. */
@@ -39,10 +45,11 @@ export interface LiveInsightAlarmsProps {
 
 /**
  * The original deployment's alarms, one per function for errors (it had three
- * functions; /api/sites and the scheduled flush make five), API 4xx and 5xx, DynamoDB
- * throttling of the tables and of the ActivityIndex, and the collector's duration; with
- * an SNS topic when an e-mail address or topic is given. Missing data is not breaching:
- * no traffic is fine.
+ * functions; /api/sites and the stream consumer make five), API 4xx and 5xx, DynamoDB
+ * throttling of the tables and of the ActivityIndex, and the collector's duration; and
+ * for the events stream, the consumer's lag (IteratorAge) and the batches it gave up on;
+ * with an SNS topic when an e-mail address or topic is given. Missing data is not
+ * breaching: no traffic is fine.
  */
 export class LiveInsightAlarms extends Construct {
   readonly alarms: Alarm[] = [];
@@ -54,12 +61,13 @@ export class LiveInsightAlarms extends Construct {
 
     for (const [fnId, fn] of Object.entries(props.functions) as [FunctionId, IFunction][]) {
       // The API handlers answer their faults as 500s (the API alarm), so their Errors count
-      // crashes, timeouts and out-of-memory kills; the scheduled flush has no caller to
-      // answer and throws when a flush fails, which counts too.
+      // crashes, timeouts and out-of-memory kills; the consumer has no caller to answer and
+      // throws when a batch cannot be counted (storage unavailable), which counts too. A
+      // session it reports as a failed item is not an error: its lag and the queue tell.
       this.add(`${fnId}Errors`, {
         name: name(`${fnId}-errors`),
-        description: isScheduled(fnId)
-          ? `The scheduled ${fnId} function failed (a flush threw, or it crashed, timed out or ran out of memory); the deltas wait for the next run or read. See its log group.`
+        description: isStreamConsumer(fnId)
+          ? `The stream consumer ${fnId} failed a batch (it threw, or it crashed, timed out or ran out of memory); Lambda retries it, halved, and the rest of its shard waits. See its log group.`
           : `The ${fnId} function failed (crash, timeout or out of memory). See its log group.`,
         metric: fn.metricErrors({ period: PERIOD, statistic: Stats.SUM }),
         threshold: 1,
@@ -99,7 +107,7 @@ export class LiveInsightAlarms extends Construct {
     const tableMetrics = Object.values(props.tables).flatMap((table) => throttleMetrics(table.tableName));
     this.add('TableThrottles', {
       name: name('dynamodb-table-throttles'),
-      description: 'DynamoDB throttled reads or writes on the events, sessions or stats table (hot partition).',
+      description: `DynamoDB throttled reads or writes on the ${Object.keys(props.tables).join(' or ')} table (hot partition).`,
       metric: sum(tableMetrics),
       threshold: 1,
     });
@@ -114,12 +122,40 @@ export class LiveInsightAlarms extends Construct {
 
     this.add('CollectorDuration', {
       name: name('events-duration'),
-      description: `The collector's p99 duration stayed above ${DURATION_THRESHOLD_MS} ms for 15 minutes (DynamoDB retries, backoff or throttling).`,
+      description: `The collector's p99 duration stayed above ${DURATION_THRESHOLD_MS} ms for 15 minutes (Kinesis or DynamoDB retries, backoff or throttling).`,
       metric: props.functions.events.metricDuration({ period: PERIOD, statistic: Stats.p(99) }),
       threshold: DURATION_THRESHOLD_MS,
       comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 3,
       datapointsToAlarm: 3,
+    });
+
+    const consumer = props.functions.aggregate;
+    this.add('ConsumerIteratorAge', {
+      name: name('aggregate-iterator-age'),
+      description: `The stream consumer was handed records more than ${ITERATOR_AGE_THRESHOLD_MS / 60_000} minutes old in 3 of the last 5 minutes: the stats are further behind than promised (a failing or slow batch holds its shard back, or the consumer is throttled). See the aggregate function's log group and errors.`,
+      // The age of the newest record of a batch when Lambda read it, the maximum over all
+      // batches and shards: how far the counting lags the stream. One-minute periods,
+      // because the promise is in minutes.
+      metric: consumer.metric('IteratorAge', { period: Duration.minutes(1), statistic: Stats.MAXIMUM }),
+      threshold: ITERATOR_AGE_THRESHOLD_MS,
+      comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+    });
+    this.add('ConsumerFailures', {
+      name: name('aggregate-failures'),
+      description:
+        'The stream consumer gave up on a batch after its retries: its records are not counted. The queue message names the shard and sequence numbers; replay them from the stream within its 24 h retention, then delete the message.',
+      metric: props.consumerFailures.metricApproximateNumberOfMessagesVisible({
+        period: PERIOD,
+        statistic: Stats.MAXIMUM,
+      }),
+      threshold: 0,
+      comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      // One message is lost data: no waiting for a second period.
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
     });
 
     if (props.alarmTopicArn) {

@@ -55,7 +55,7 @@ const GATEWAY_RESPONSES = [
 
 export interface LiveInsightApiProps {
   readonly stage: string;
-  /** The route handlers; any other function (the scheduled flush) is ignored. */
+  /** The route handlers; any other function (the stream consumer) is ignored. */
   readonly functions: Record<ApiFunctionId, IFunction>;
   readonly readKey: IApiKey;
   readonly throttle: Throttle;

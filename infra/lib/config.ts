@@ -12,7 +12,7 @@ export interface LiveInsightConfig {
   /** Deletion protection + RETAIN on the tables; off by default so `cdk destroy` cleans up a trial. */
   readonly deletionProtection: boolean;
   readonly logRetention: RetentionDays;
-  /** Stage-wide throttle: every route, the public POST /api/events included. */
+  /** Stage-wide throttle: every route, the public POST /api/events included (sizing: DEFAULTS). */
   readonly throttle: Throttle;
   /** Per-key throttle of the usage plan: the dashboard's reads. */
   readonly readThrottle: Throttle;
@@ -50,7 +50,13 @@ export const DEFAULTS = {
   stage: 'dev',
   region: 'us-east-1',
   logRetentionDays: 30,
-  throttle: { rateLimit: 500, burstLimit: 1000 },
+  // Sized for a peak of 1,000 requests/s from one site with room to spare: 2,000/s steady
+  // and a burst of 5,000, the most API Gateway allows a region's account by default
+  // (10,000/s, burst 5,000), so a larger burst would not be honoured without a quota
+  // increase. The collector only puts records on the stream (tens of ms), so 2,000/s is
+  // on the order of 100-200 concurrent Lambda executions: check the account's concurrency
+  // quota (1,000 by default, less on new accounts) before relying on it.
+  throttle: { rateLimit: 2000, burstLimit: 5000 },
   readThrottle: { rateLimit: 20, burstLimit: 40 },
 } as const;
 

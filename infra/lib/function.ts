@@ -17,7 +17,7 @@ const GRANTS: Record<TableAccess, (table: ITable, fn: NodejsFunction) => void> =
   readWrite: (table, fn) => table.grantReadWriteData(fn),
 };
 
-export interface ApiFunctionProps {
+export interface CollectorFunctionProps {
   /** The TypeScript module that exports `handler`. */
   readonly entry: string;
   /** The repository root: where the lock file and node_modules live. */
@@ -26,6 +26,8 @@ export interface ApiFunctionProps {
   readonly logRetention: RetentionDays;
   /** 30 s, as the original deployment's API handlers, unless given. */
   readonly timeout?: Duration;
+  /** 256 MB, as the original deployment's API handlers, unless given. */
+  readonly memorySize?: number;
   readonly environment?: Record<string, string>;
 }
 
@@ -34,15 +36,15 @@ export interface ApiFunctionProps {
 const REQUIRE_SHIM = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
 
 /**
- * One collector handler (an API route's, or the scheduled flush) as a Lambda function with
- * the defaults fixed once: Node.js 22 on arm64 (cheaper per GB-second than x86), 256 MB /
- * 30 s as the original deployment (the flush sets a longer timeout), bundled locally by
- * esbuild (minified ESM with source maps), JSON logs into its own log group with a
- * retention period, and a role that starts with nothing but that log group: tables are
- * added one by one through `bindTable`.
+ * One collector handler (an API route's, or the events stream's consumer) as a Lambda
+ * function with the defaults fixed once: Node.js 22 on arm64 (cheaper per GB-second than
+ * x86), 256 MB / 30 s as the original deployment (the consumer sets its own), bundled
+ * locally by esbuild (minified ESM with source maps), JSON logs into its own log group
+ * with a retention period, and a role that starts with nothing but that log group: tables
+ * are added one by one through `bindTable`, the stream where the function is wired to it.
  */
-export class ApiFunction extends NodejsFunction {
-  constructor(scope: Construct, id: string, props: ApiFunctionProps) {
+export class CollectorFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: CollectorFunctionProps) {
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -61,7 +63,7 @@ export class ApiFunction extends NodejsFunction {
       description: props.description,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
-      memorySize: 256,
+      memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(30),
       role,
       logGroup,

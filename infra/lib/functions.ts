@@ -1,144 +1,141 @@
 import { Duration } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { TABLES, type TableId } from '@liveinsight/collector/tables';
-import { ApiFunction, type TableAccess } from './function.js';
+import { EVENTS_STREAM, TABLES, type TableId } from '@liveinsight/collector/tables';
+import { CollectorFunction, type TableAccess } from './function.js';
+import { CONSUMER_SETTINGS, type EventsStream } from './stream.js';
 
 /** The handlers behind an API route (`ROUTES` in api.ts). */
 export type ApiFunctionId = 'events' | 'realtime' | 'stats' | 'sites';
-/** The handlers EventBridge runs on a schedule: no route, no request. */
-export type ScheduledFunctionId = 'flush';
-export type FunctionId = ApiFunctionId | ScheduledFunctionId;
+/** The handlers Lambda runs on batches of the events stream: no route, no request. */
+export type StreamFunctionId = 'aggregate';
+export type FunctionId = ApiFunctionId | StreamFunctionId;
+
+/** What a function does with the events stream: put records on it, or consume it. */
+export type StreamAccess = 'put' | 'consume';
 
 interface FunctionDefinition {
   readonly description: string;
   /** The tables the handler touches and how; every other table stays out of reach. */
   readonly tables: Partial<Record<TableId, TableAccess>>;
-  /** 30 s (an API call's) unless given; every collector function stays below the flush grace. */
+  /** Whether and how it uses the events stream; no access unless given. */
+  readonly stream?: StreamAccess;
+  /** 30 s (an API call's) unless given. */
   readonly timeout?: Duration;
-}
-
-interface ScheduledFunctionDefinition extends FunctionDefinition {
-  readonly schedule: Schedule;
+  /** 256 MB unless given. */
+  readonly memorySize?: number;
 }
 
 /**
- * LIVEINSIGHT_FLUSH_GRACE_MS of every collector function (why: where it is set, below).
- * Every function's timeout stays below it; infra/test/functions.test.ts checks.
- */
-export const FLUSH_GRACE_MS = 60_000;
-
-/**
- * The five handlers and their table access, in one place. The collector writes events
- * (conditional puts), sessions and stats (salt and visitor markers, one rollup delta per
- * request). The readers read and also write stats: before reading a site they flush it,
- * folding its deltas into the rollups and moving its cursor; realtime also reads the
- * sessions ActivityIndex. The scheduled flush does the same for every site once a minute.
+ * The five handlers, their table and stream access, in one place. The collector
+ * (POST /api/events) validates and enriches a request, puts its records on the events
+ * stream and answers; of the tables it keeps stats (the site registry and the day's
+ * visitor salts) and sessions. The consumer (`aggregate`) counts the stream into the
+ * sessions and stats tables. The readers only read: the stats rollups (and the
+ * consumer's progress, for `counted_until`), and for realtime the sessions ActivityIndex.
  */
 export const FUNCTIONS = {
   events: {
-    description: 'POST /api/events: validates, enriches and stores tracker events',
-    tables: { events: 'write', sessions: 'readWrite', stats: 'readWrite' },
+    description: 'POST /api/events: validates and enriches tracker events, puts them on the events stream',
+    tables: { sessions: 'readWrite', stats: 'readWrite' },
+    stream: 'put',
   },
   realtime: {
     description: 'GET /api/realtime: active sessions and pages of the last minutes',
-    tables: { sessions: 'read', stats: 'readWrite' },
+    tables: { sessions: 'read', stats: 'read' },
   },
   stats: {
     description: 'GET /api/stats: totals, time series and breakdowns from the rollups',
-    tables: { stats: 'readWrite' },
+    tables: { stats: 'read' },
   },
   sites: {
     description: 'GET /api/sites: the sites that have data',
-    tables: { stats: 'readWrite' },
+    tables: { stats: 'read' },
   },
-  flush: {
-    description: 'Every minute: folds the buffered rollup deltas of every site into the rollups',
-    tables: { stats: 'readWrite' },
-    // Longer than an API call, since it walks every site; and still below both the grace
-    // and the one-minute period, so that a run is over before the next one starts.
-    timeout: Duration.seconds(50),
-    schedule: Schedule.rate(Duration.minutes(1)),
+  aggregate: {
+    description: 'Events stream consumer: counts the records into sessions and the stats rollups',
+    tables: { sessions: 'readWrite', stats: 'readWrite' },
+    stream: 'consume',
+    // A batch is up to 500 records of many sessions, committed 16 sessions at a time, then
+    // one ADD per rollup item: more memory is more CPU and network, hence a shorter batch,
+    // and the batch's duration is how far the stats lag. 60 s bounds a stuck batch (it is
+    // then retried, see CONSUMER_SETTINGS) well inside the IteratorAge alarm's patience.
+    memorySize: 1024,
+    timeout: Duration.seconds(60),
   },
-} as const satisfies Record<ApiFunctionId, FunctionDefinition> &
-  Record<ScheduledFunctionId, ScheduledFunctionDefinition>;
+} as const satisfies Record<FunctionId, FunctionDefinition>;
 
-/** Whether EventBridge runs the function rather than an API route. */
-export const isScheduled = (fnId: FunctionId): fnId is ScheduledFunctionId => 'schedule' in FUNCTIONS[fnId];
+/** Whether Lambda runs the function on the events stream rather than for an API route. */
+export const isStreamConsumer = (fnId: FunctionId): fnId is StreamFunctionId =>
+  (FUNCTIONS[fnId] as FunctionDefinition).stream === 'consume';
 
 export interface CollectorFunctionsProps {
   readonly tables: Record<TableId, Table>;
+  readonly stream: EventsStream;
   /** The repository root; the handlers are packages/collector/src/handlers/<id>.ts. */
   readonly projectRoot: string;
   readonly logRetention: RetentionDays;
   /**
    * The read key: reads compare X-API-Key with it, and a POST carrying it is a trusted
-   * backfill. The API functions get it; the flush answers no request and does not.
+   * backfill. The API functions get it; the consumer answers no request and does not.
    */
   readonly apiKey: string;
 }
 
 /**
- * The collector's Lambda functions, one per route plus the scheduled flush, each bound to
- * the tables it needs; and the EventBridge rule that runs the flush.
+ * The collector's Lambda functions, one per route plus the events stream's consumer,
+ * each bound to the tables it needs; the collector may put records on the stream, and
+ * the consumer reads it through an event source mapping.
  */
 export class CollectorFunctions extends Construct {
-  readonly functions: Record<FunctionId, ApiFunction>;
-  readonly schedules: Record<ScheduledFunctionId, Rule>;
+  readonly functions: Record<FunctionId, CollectorFunction>;
+  /** The consumer's event source mapping on the events stream. */
+  readonly consumer: KinesisEventSource;
 
   constructor(scope: Construct, id: string, props: CollectorFunctionsProps) {
     super(scope, id);
-    const build = (fnId: FunctionId): ApiFunction => {
+    const { stream, failures } = props.stream;
+    const consumers: KinesisEventSource[] = [];
+    const build = (fnId: FunctionId): CollectorFunction => {
       const definition: FunctionDefinition = FUNCTIONS[fnId];
-      const fn = new ApiFunction(this, fnId, {
+      const fn = new CollectorFunction(this, fnId, {
         entry: `${props.projectRoot}/packages/collector/src/handlers/${fnId}.ts`,
         projectRoot: props.projectRoot,
         description: definition.description,
         logRetention: props.logRetention,
         ...(definition.timeout && { timeout: definition.timeout }),
+        ...(definition.memorySize && { memorySize: definition.memorySize }),
         environment: {
-          // The flush answers no request, so it has no key to compare.
-          ...(!isScheduled(fnId) && { LIVEINSIGHT_API_KEY: props.apiKey }),
-          // Deltas are stamped by the writer's clock before the PutItem; the flusher only
-          // folds those older than the grace, so a write still in flight from another
-          // Lambda (at most its timeout) is never skipped. Locally the grace is 0.
-          LIVEINSIGHT_FLUSH_GRACE_MS: String(FLUSH_GRACE_MS),
+          // The consumer answers no request, so it has no key to compare.
+          ...(!isStreamConsumer(fnId) && { LIVEINSIGHT_API_KEY: props.apiKey }),
         },
       });
       for (const [tableId, access] of Object.entries(definition.tables) as [TableId, TableAccess][]) {
         fn.bindTable(props.tables[tableId], TABLES[tableId], access);
       }
+      if (definition.stream === 'put') {
+        // The name, as PutRecords takes it; the grant is PutRecord(s) and ListShards.
+        fn.addEnvironment(EVENTS_STREAM.envVar, stream.streamName);
+        stream.grantWrite(fn);
+      } else if (definition.stream === 'consume') {
+        // The mapping grants the reads it needs (GetRecords, GetShardIterator, ...) and
+        // SendMessage on the queue. The function is not told the stream's name: Lambda
+        // hands it the records.
+        const source = new KinesisEventSource(stream, { ...CONSUMER_SETTINGS, onFailure: new SqsDlq(failures) });
+        fn.addEventSource(source);
+        consumers.push(source);
+      }
       return fn;
-    };
-    // No reserved concurrency of 1 to keep two scheduled runs apart: the timeout already
-    // ends a run before the next one normally starts, and overlap is safe anyway (two
-    // flushers of a site share its open flush), just wasteful.
-    // Reserving would not even drop the second run (Lambda queues a throttled asynchronous
-    // invocation and runs it later), and it fails the deploy in accounts still on the low
-    // concurrency quota of new accounts, where nothing may be taken from the unreserved pool.
-    const schedule = (fnId: ScheduledFunctionId, fn: ApiFunction): Rule => {
-      // A failed flush is retried neither by Lambda (2 retries by default) nor by EventBridge
-      // (delivery retries for 24 h by default): the next run, a minute later, resumes from
-      // the cursor, and a retry would only run beside it.
-      fn.configureAsyncInvoke({ retryAttempts: 0 });
-      return new Rule(this, `${fnId}Schedule`, {
-        description: FUNCTIONS[fnId].description,
-        schedule: FUNCTIONS[fnId].schedule,
-        targets: [new LambdaFunction(fn, { retryAttempts: 0 })],
-      });
     };
     this.functions = {
       events: build('events'),
       realtime: build('realtime'),
       stats: build('stats'),
       sites: build('sites'),
-      flush: build('flush'),
+      aggregate: build('aggregate'),
     };
-    this.schedules = {
-      flush: schedule('flush', this.functions.flush),
-    };
+    this.consumer = consumers[0]!;
   }
 }

@@ -9,6 +9,7 @@ import type { LiveInsightConfig } from './config.js';
 import { CollectorFunctions } from './functions.js';
 import { ReadKey } from './read-key.js';
 import { StaticSite, TRACKER_FILE } from './site.js';
+import { EventsStream } from './stream.js';
 import { LiveInsightTables } from './tables.js';
 
 /** The repository root, from infra/lib. */
@@ -26,7 +27,8 @@ export interface LiveInsightStackProps extends StackProps {
 export class LiveInsightStack extends Stack {
   readonly tables: LiveInsightTables['tables'];
   readonly functions: CollectorFunctions['functions'];
-  readonly schedules: CollectorFunctions['schedules'];
+  readonly stream: EventsStream;
+  readonly consumer: CollectorFunctions['consumer'];
   readonly readKey: ReadKey;
   readonly api: LiveInsightApi;
   readonly site: StaticSite;
@@ -37,9 +39,11 @@ export class LiveInsightStack extends Stack {
     const { config } = props;
 
     const { tables } = new LiveInsightTables(this, 'Tables', { deletionProtection: config.deletionProtection });
+    const stream = new EventsStream(this, 'Events');
     const readKey = new ReadKey(this, 'ReadKey', { stage: config.stage, revision: config.apiKeyRevision });
-    const { functions, schedules } = new CollectorFunctions(this, 'Functions', {
+    const { functions, consumer } = new CollectorFunctions(this, 'Functions', {
       tables,
+      stream,
       projectRoot: REPO_ROOT,
       logRetention: config.logRetention,
       apiKey: readKey.value,
@@ -66,13 +70,15 @@ export class LiveInsightStack extends Stack {
       api: api.restApi,
       tables,
       activityIndex: ACTIVITY_INDEX,
+      consumerFailures: stream.failures,
       ...(config.alarmEmail && { alarmEmail: config.alarmEmail }),
       ...(config.alarmTopicArn && { alarmTopicArn: config.alarmTopicArn }),
     });
 
     this.tables = tables;
     this.functions = functions;
-    this.schedules = schedules;
+    this.stream = stream;
+    this.consumer = consumer;
     this.readKey = readKey;
     this.api = api;
     this.site = site;

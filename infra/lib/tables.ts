@@ -10,9 +10,9 @@ const attribute = (key: KeyAttribute) => ({
 });
 
 /**
- * Point-in-time recovery only where losing data loses history: events and sessions
- * expire (TTL: raw events after a day, sessions after 2 days, or 400 for backfills) and
- * are rebuilt by new traffic; stats is the only record of history.
+ * Point-in-time recovery only where losing data loses history: sessions expire (TTL:
+ * after 2 days, or 400 for backfills) and are rebuilt by new traffic; stats is the only
+ * record of history.
  */
 const RECOVERABLE: ReadonlySet<TableId> = new Set(['stats']);
 
@@ -22,9 +22,10 @@ export interface LiveInsightTablesProps {
 }
 
 /**
- * The events, sessions and stats tables, built from the collector's own definitions:
- * on-demand, encrypted at rest, TTL where the definition names one, point-in-time
- * recovery on stats.
+ * The collector's tables (sessions and stats), one per definition in its `TABLES`, so
+ * that a table the collector drops or adds follows here: on-demand, encrypted at rest,
+ * TTL where the definition names one, point-in-time recovery on stats. Raw events have
+ * no table: they pass through the events stream (stream.ts).
  */
 export class LiveInsightTables extends Construct {
   readonly tables: Record<TableId, Table>;
@@ -54,14 +55,11 @@ export class LiveInsightTables extends Construct {
         });
       }
       if (!RECOVERABLE.has(def.id)) {
-        acknowledge(table, 'AwsSolutions-DDB3', 'Raw events and sessions expire within a day by TTL; point-in-time recovery would back up data that is gone tomorrow. The stats table, the only history, has it.');
+        acknowledge(table, 'AwsSolutions-DDB3', 'Sessions are working state that expires by TTL (two days after the last activity, longer only for backfills); point-in-time recovery would back up data that is soon gone. The stats table, the only history, has it.');
       }
       return table;
     };
-    this.tables = {
-      events: build(TABLES.events),
-      sessions: build(TABLES.sessions),
-      stats: build(TABLES.stats),
-    };
+    const definitions: readonly TableDefinition[] = Object.values(TABLES);
+    this.tables = Object.fromEntries(definitions.map((def) => [def.id, build(def)])) as Record<TableId, Table>;
   }
 }

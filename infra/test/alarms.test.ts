@@ -35,25 +35,29 @@ describe('alarms', () => {
     alarms = alarmsOf(template);
   });
 
-  it('raises the original eight alarms, plus one each for the /api/sites and flush functions the original did not have', () => {
+  it('raises the original eight alarms, one each for the /api/sites and consumer functions, and two for the stream', () => {
     expect(Object.keys(alarms).sort()).toEqual(
       [
         'liveinsight-dev-events-errors',
         'liveinsight-dev-realtime-errors',
         'liveinsight-dev-stats-errors',
         'liveinsight-dev-sites-errors',
-        'liveinsight-dev-flush-errors',
+        'liveinsight-dev-aggregate-errors',
         'liveinsight-dev-api-4xx',
         'liveinsight-dev-api-5xx',
         'liveinsight-dev-dynamodb-table-throttles',
         'liveinsight-dev-dynamodb-index-throttles',
         'liveinsight-dev-events-duration',
+        'liveinsight-dev-aggregate-iterator-age',
+        'liveinsight-dev-aggregate-failures',
       ].sort(),
     );
+    // The flush is gone, and so is its alarm.
+    expect(JSON.stringify(alarms)).not.toMatch(/flush/i);
   });
 
   it('watches the Errors metric of each function', () => {
-    for (const id of ['events', 'realtime', 'stats', 'sites', 'flush'] as const) {
+    for (const id of ['events', 'realtime', 'stats', 'sites', 'aggregate'] as const) {
       expect(alarms[`liveinsight-dev-${id}-errors`]).toMatchObject({
         Namespace: 'AWS/Lambda',
         MetricName: 'Errors',
@@ -62,8 +66,37 @@ describe('alarms', () => {
         Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack, stack.functions[id]) } }],
       });
     }
-    // The flush has no caller to answer: a failed flush throws, and its alarm says so.
-    expect(alarms['liveinsight-dev-flush-errors']!.AlarmDescription).toContain('a flush threw');
+    // The consumer has no caller to answer: a failed batch throws, and its alarm says so.
+    expect(alarms['liveinsight-dev-aggregate-errors']!.AlarmDescription).toContain('failed a batch');
+  });
+
+  it('alarms when the consumer lags more than the promised 2 minutes (IteratorAge)', () => {
+    expect(alarms['liveinsight-dev-aggregate-iterator-age']).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack, stack.functions.aggregate) } }],
+      Statistic: 'Maximum',
+      Period: 60,
+      Threshold: 120_000,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 5,
+      DatapointsToAlarm: 3,
+    });
+  });
+
+  it('alarms on the first batch the consumer gives up on (a message in its failure queue)', () => {
+    expect(alarms['liveinsight-dev-aggregate-failures']).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack, stack.stream.failures), 'QueueName'] } },
+      ],
+      Statistic: 'Maximum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+    });
   });
 
   it('watches the API stage for 5xx counts and the share of 4xx', () => {
@@ -82,14 +115,15 @@ describe('alarms', () => {
     });
   });
 
-  it('sums read and write throttles of the three tables in one alarm and of the ActivityIndex in another', () => {
-    const tables = (['events', 'sessions', 'stats'] as const).map((id) => logicalId(stack, stack.tables[id]));
+  it('sums read and write throttles of the two tables in one alarm and of the ActivityIndex in another', () => {
+    const tables = (['sessions', 'stats'] as const).map((id) => logicalId(stack, stack.tables[id]));
     expect(summedMetrics(alarms['liveinsight-dev-dynamodb-table-throttles']!)).toEqual(
       tables.flatMap((table) => [`ReadThrottleEvents ${table}`, `WriteThrottleEvents ${table}`]).sort(),
     );
+    expect(alarms['liveinsight-dev-dynamodb-table-throttles']!.AlarmDescription).toContain('sessions or stats table');
     expect(summedMetrics(alarms['liveinsight-dev-dynamodb-index-throttles']!)).toEqual([
-      `ReadThrottleEvents ${tables[1]} ${ACTIVITY_INDEX}`,
-      `WriteThrottleEvents ${tables[1]} ${ACTIVITY_INDEX}`,
+      `ReadThrottleEvents ${tables[0]} ${ACTIVITY_INDEX}`,
+      `WriteThrottleEvents ${tables[0]} ${ACTIVITY_INDEX}`,
     ]);
   });
 
@@ -120,7 +154,7 @@ describe('alarms with -c alarmEmail', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     const topic = { Ref: logicalId(stack, stack.alarms.topic!) };
     const alarms = Object.values(alarmsOf(template));
-    expect(alarms).toHaveLength(10);
+    expect(alarms).toHaveLength(12);
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([topic]);
       expect(alarm.OKActions).toEqual([topic]);

@@ -85,28 +85,26 @@ describe('API', () => {
   });
 
   it('lets API Gateway invoke each function only from its own route', () => {
-    // The scheduled flush's permission (EventBridge) is checked in functions.test.ts.
-    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
-      (permission) => permission.Properties.Principal !== 'events.amazonaws.com',
-    );
+    // The stream consumer needs no permission: its event source mapping invokes it.
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission'));
     // One per integrated method (route method + ANY), no console test-invoke permissions.
     expect(permissions).toHaveLength(ROUTES.length * 2);
-    const flush = logicalId(stack, stack.functions.flush);
+    const consumer = logicalId(stack, stack.functions.aggregate);
     for (const permission of permissions) {
       expect(permission.Properties.Principal).toBe('apigateway.amazonaws.com');
       expect(JSON.stringify(permission.Properties.SourceArn)).not.toContain('test-invoke-stage');
-      expect(JSON.stringify(permission.Properties.FunctionName)).not.toContain(flush);
+      expect(JSON.stringify(permission.Properties.FunctionName)).not.toContain(consumer);
     }
   });
 
-  it('throttles the stage as a whole and the read key through the usage plan', () => {
+  it('throttles the stage as a whole for the peak (2,000/s, burst 5,000) and the read key through the usage plan', () => {
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       MethodSettings: [
         Match.objectLike({
           ResourcePath: '/*',
           HttpMethod: '*',
-          ThrottlingRateLimit: 500,
-          ThrottlingBurstLimit: 1000,
+          ThrottlingRateLimit: 2000,
+          ThrottlingBurstLimit: 5000,
           MetricsEnabled: false,
           DataTraceEnabled: false,
         }),
@@ -237,5 +235,14 @@ describe('API with -c stage=prod', () => {
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { Name: 'liveinsight-prod' });
     template.hasResourceProperties('AWS::ApiGateway::UsagePlan', { UsagePlanName: 'liveinsight-prod-read' });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'liveinsight-prod-api-5xx' });
+  });
+});
+
+describe('API with -c throttleRate and -c throttleBurst', () => {
+  it('throttles the stage at the rate and burst given', () => {
+    const { template } = synthesize({ context: { throttleRate: '300', throttleBurst: '600' } });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 300, ThrottlingBurstLimit: 600 })],
+    });
   });
 });

@@ -12,7 +12,8 @@ describe('context', () => {
       region: 'us-east-1',
       deletionProtection: false,
       logRetention: RetentionDays.ONE_MONTH,
-      throttle: { rateLimit: 500, burstLimit: 1000 },
+      // Room for a 1,000 requests/s peak of one site: 2,000/s steady, the account's default burst.
+      throttle: { rateLimit: 2000, burstLimit: 5000 },
       readThrottle: { rateLimit: 20, burstLimit: 40 },
       apiKeyRevision: 1,
     });
@@ -30,7 +31,7 @@ describe('context', () => {
     expect(fromCli).toMatchObject({
       deletionProtection: true,
       logRetention: RetentionDays.THREE_MONTHS,
-      throttle: { rateLimit: 50, burstLimit: 1000 },
+      throttle: { rateLimit: 50, burstLimit: 5000 },
       apiKeyRevision: 2,
     });
   });

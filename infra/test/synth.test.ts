@@ -72,5 +72,6 @@ describe('cdk synth', () => {
     const required = external(/require\(["'](@aws-sdk\/[^"']+)["']\)/g);
     expect(required.filter((name) => !OPTIONAL_SDK_PEERS.includes(name))).toEqual([]);
     expect(code.includes('DynamoDBDocumentClient') || code.includes('dynamodb'), 'the DynamoDB client is inside').toBe(true);
+    expect(code.includes('PutRecords'), 'the Kinesis client is inside').toBe(true);
   });
 });

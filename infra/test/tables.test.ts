@@ -17,18 +17,12 @@ describe('tables', () => {
     ({ template } = synthesize());
   });
 
-  it('builds exactly the three tables of the shared definitions', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 3);
-    for (const id of ['events', 'sessions', 'stats'] as const) {
+  it('builds exactly the tables of the shared definitions: sessions and stats, no raw events table', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', Object.keys(TABLES).length);
+    template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    for (const id of ['sessions', 'stats'] as const) {
       template.hasResourceProperties('AWS::DynamoDB::Table', { KeySchema: keySchema(id) });
     }
-  });
-
-  it('keeps raw events for 24 h through a TTL on the events table', () => {
-    template.hasResourceProperties('AWS::DynamoDB::Table', {
-      KeySchema: keySchema('events'),
-      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
-    });
   });
 
   it('turns on TTL wherever the shared definition names an expiry attribute', () => {
@@ -75,12 +69,10 @@ describe('tables', () => {
       KeySchema: keySchema('stats'),
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
-    for (const id of ['events', 'sessions'] as const) {
-      template.hasResourceProperties('AWS::DynamoDB::Table', {
-        KeySchema: keySchema(id),
-        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
-      });
-    }
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: keySchema('sessions'),
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
+    });
   });
 
   it('lets `cdk destroy` remove the tables unless deletion protection is asked for', () => {
@@ -98,7 +90,7 @@ describe('tables with -c deletionProtection=true', () => {
     // keep this synth cheap (no bundling).
     const { template } = synthesize({ context: { deletionProtection: 'true' } });
     const tables = Object.values(template.findResources('AWS::DynamoDB::Table'));
-    expect(tables).toHaveLength(3);
+    expect(tables).toHaveLength(2);
     for (const table of tables) {
       expect(table.DeletionPolicy).toBe('Retain');
       expect(table.UpdateReplacePolicy).toBe('Retain');

@@ -1,6 +1,7 @@
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { StorageUnavailableError } from '../errors.js';
 import { backoffMs, sleep } from '../lib/concurrency.js';
+import { EVENTS_STREAM } from '../store/tables.js';
 import type { StreamRecord } from './record.js';
 
 /** Where POST /api/events puts its records: Kinesis in AWS, a local stand-in elsewhere. */
@@ -17,8 +18,8 @@ let installed: EventsStream | undefined;
  */
 export function eventsStream(): EventsStream {
   if (installed) return installed;
-  const name = process.env.EVENTS_STREAM;
-  if (!name) throw new Error('No events stream: set EVENTS_STREAM, or install a local one (setEventsStream)');
+  const name = process.env[EVENTS_STREAM.envVar];
+  if (!name) throw new Error(`No events stream: set ${EVENTS_STREAM.envVar}, or install a local one (setEventsStream)`);
   installed = kinesisStream(name);
   return installed;
 }
