@@ -144,6 +144,35 @@ describe('the stream consumer counts exactly once', () => {
     expect(mismatches).toEqual([]);
   }, 180_000);
 
+  it('a batch halved after a failed write counts a session that lies wholly in its second half', async () => {
+    // S, X, T, S again: halved, the first half holds S's first record and the second its
+    // last, so S's commit (tagged with its last record) belongs to the second half, as do
+    // T's records; the first half must not apply S's increments under that later tag.
+    const lost: string[] = [];
+    for (const [fault, target] of (['before', 'after'] as const).flatMap((f) => Array.from({ length: 24 }, (_, i) => [f, i + 1] as const))) {
+      const site = `halved-${fault}-${target}.test`;
+      const at = Date.now() - 10 * MIN;
+      const view = (session: string, offset: number, path: string) =>
+        wireEvent({ session: sid(site, session), at: at + offset, site, url: `https://${site}${path}` });
+      const records = stored(await capture(async () => {
+        await ingestOk({ events: [view('s', 0, '/')] }, { ip: '198.51.100.1' });
+        await ingestOk({ events: [view('x', 1_000, '/x')] }, { ip: '198.51.100.2' });
+        await ingestOk({ events: [view('t', 2_000, '/t')] }, { ip: '198.51.100.3' });
+        await ingestOk({ events: [view('s', 30_000, '/pricing')] }, { ip: '198.51.100.1' });
+      }));
+      const name = `halved-${fault}-${target}`;
+      injectFault(target, fault, name);
+      try {
+        expect(await deliver(shardName(0), records, consume, { backoffBaseMs: 1 })).toBe(records.length);
+      } finally {
+        getDocumentClient().middlewareStack.remove(name);
+      }
+      const totals = (await stats({ site_id: site, period: 'today' })).totals;
+      if (totals.pageviews !== 4 || totals.sessions !== 3 || totals.visitors !== 3) lost.push(`${fault} write ${target}: ${JSON.stringify(totals)}`);
+    }
+    expect(lost).toEqual([]);
+  }, 120_000);
+
   it('after a crash at any write, a restart that brings the same sessions’ next records counts each event once', async () => {
     const lost: string[] = [];
     for (let target = 1; target <= 40; target++) {

@@ -92,8 +92,14 @@ export async function aggregate(event: KinesisStreamEvent): Promise<KinesisStrea
     }
   });
   const cutoff = failedAt === undefined ? undefined : sequenceTag(failedAt);
+  // An outbox entry replayed here may be tagged beyond this batch (its session's last
+  // record lies in the other half of a bisected batch). Applied now, its tag would raise
+  // the markers past records of other sessions still to come in that half, whose writes
+  // would then be refused as done; it waits for the batch that holds its tag, which
+  // Lambda hands over only after this one, with the entry still kept.
+  const lastTag = sequenceTag(records[records.length - 1]!.kinesis.sequenceNumber);
   const contributions = outcomes.flatMap((outcome) =>
-    outcome.status === 'fulfilled' ? outcome.value.filter((c) => cutoff === undefined || c.tag < cutoff) : [],
+    outcome.status === 'fulfilled' ? outcome.value.filter((c) => c.tag <= lastTag && (cutoff === undefined || c.tag < cutoff)) : [],
   );
   await applyTagged(contributions, shard);
   if (failedAt !== undefined) {
