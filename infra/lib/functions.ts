@@ -31,15 +31,15 @@ interface FunctionDefinition {
 /**
  * The five handlers, their table and stream access, in one place. The collector
  * (POST /api/events) validates and enriches a request, puts its records on the events
- * stream and answers; of the tables it keeps stats (the site registry and the day's
- * visitor salts) and sessions. The consumer (`aggregate`) counts the stream into the
+ * stream and answers; of the tables it touches only stats (the site registry, the day's
+ * visitor salts, health). The consumer (`aggregate`) counts the stream into the
  * sessions and stats tables. The readers only read: the stats rollups (and the
  * consumer's progress, for `counted_until`), and for realtime the sessions ActivityIndex.
  */
 export const FUNCTIONS = {
   events: {
     description: 'POST /api/events: validates and enriches tracker events, puts them on the events stream',
-    tables: { sessions: 'readWrite', stats: 'readWrite' },
+    tables: { stats: 'readWrite' },
     stream: 'put',
   },
   realtime: {
