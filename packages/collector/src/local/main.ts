@@ -7,9 +7,13 @@ const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '127.0.0.1';
 const dataDir = resolve(process.env.LIVEINSIGHT_DATA_DIR ?? '.liveinsight');
 
-const stack = await startLocalStack({ port, host, dataDir });
+// Any DynamoDB-compatible endpoint (DynamoDB Local, a recording proxy) instead of the
+// embedded store; its tables are created if missing. The stream log stays under the data dir.
+const external = process.env.DYNAMODB_ENDPOINT || undefined;
+
+const stack = await startLocalStack({ port, host, dataDir, ...(external && { storeEndpoint: external }) });
 const url = stack.url;
-console.log(`LiveInsight is running (data in ${dataDir})
+console.log(`LiveInsight is running (data in ${dataDir}${external ? `, tables at ${external}` : ''})
 
   Dashboard      ${url}/
   API            ${url}/api/events  ${url}/api/realtime  ${url}/api/stats  ${url}/api/sites
