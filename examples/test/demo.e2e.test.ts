@@ -15,7 +15,7 @@ function runDemo(args: string[], env: Record<string, string>): Promise<{ code: n
   return new Promise((resolve, reject) => {
     const child = spawn('npm', ['run', 'demo', '--silent', '-w', '@liveinsight/examples', '--', ...args], {
       cwd: ROOT,
-      env: { ...process.env, ...env },
+      env: { ...process.env, DYNAMODB_ENDPOINT: '', ...env },
     });
     let stdout = '';
     let stderr = '';

@@ -20,7 +20,7 @@ interface Run {
 
 /** Starts an npm command at the repository root in its own process group (so a signal reaches the server under npm). */
 function npm(args: string[], env: Record<string, string>): Run {
-  const child = spawn('npm', args, { cwd: ROOT, env: { ...process.env, ...env }, detached: true });
+  const child = spawn('npm', args, { cwd: ROOT, env: { ...process.env, DYNAMODB_ENDPOINT: '', ...env }, detached: true });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));

@@ -23,7 +23,8 @@ async function freePort(): Promise<number> {
 /** `npm start`'s process, on the test's data dir; resolves once it serves. */
 async function startStack(port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: { ...process.env, PORT: String(port), LIVEINSIGHT_DATA_DIR: dataDir, LIVEINSIGHT_API_KEY: '' },
+    // This process may have pointed DYNAMODB_ENDPOINT at a store it has since closed; the child starts its own.
+    env: { ...process.env, DYNAMODB_ENDPOINT: '', PORT: String(port), LIVEINSIGHT_DATA_DIR: dataDir, LIVEINSIGHT_API_KEY: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

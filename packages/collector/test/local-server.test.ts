@@ -296,7 +296,8 @@ describe('SIGTERM', () => {
   it('finishes the request in flight, refuses new connections, and exits 0', async () => {
     const port = await freePort();
     child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-      env: { ...process.env, PORT: String(port), LIVEINSIGHT_DATA_DIR: join(temp, 'sigterm-data'), LIVEINSIGHT_API_KEY: '' },
+      // This process may have pointed DYNAMODB_ENDPOINT at a store it has since closed; the child starts its own.
+      env: { ...process.env, DYNAMODB_ENDPOINT: '', PORT: String(port), LIVEINSIGHT_DATA_DIR: join(temp, 'sigterm-data'), LIVEINSIGHT_API_KEY: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
