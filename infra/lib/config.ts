@@ -18,6 +18,12 @@ export interface LiveInsightConfig {
   readonly readThrottle: Throttle;
   /** Bumping it issues a new read key to API Gateway and the functions together. */
   readonly apiKeyRevision: number;
+  /**
+   * A provisioned events stream of this many shards; on demand when absent. The consumer
+   * runs one batch per shard at a time, so its throughput is the shard count: the capacity
+   * model (`npm run capacity`) prints how many shards a peak needs.
+   */
+  readonly streamShards?: number;
   /** Subscribe this address to a new alarm topic. */
   readonly alarmEmail?: string;
   /** Or send alarms to a topic that already exists. */
@@ -40,6 +46,7 @@ export const CONTEXT_KEYS = [
   'readThrottleRate',
   'readThrottleBurst',
   'apiKeyRevision',
+  'streamShards',
   'alarmEmail',
   'alarmTopicArn',
 ] as const;
@@ -90,6 +97,11 @@ export function readConfig(
   if (alarmTopicArn !== undefined && !alarmTopicArn.startsWith('arn:')) {
     throw new ConfigError(`context "alarmTopicArn" must be an SNS topic ARN (got "${alarmTopicArn}")`);
   }
+  const streamShards = number(context, 'streamShards');
+  // Kinesis's default quota per account and region in most regions (more on request).
+  if (streamShards !== undefined && streamShards > 500) {
+    throw new ConfigError(`context "streamShards" must be at most 500, the default shard quota (got ${streamShards})`);
+  }
   return {
     stage,
     region,
@@ -104,6 +116,7 @@ export function readConfig(
       burstLimit: number(context, 'readThrottleBurst') ?? DEFAULTS.readThrottle.burstLimit,
     },
     apiKeyRevision: number(context, 'apiKeyRevision') ?? 1,
+    ...(streamShards !== undefined && { streamShards }),
     ...(alarmEmail !== undefined && { alarmEmail }),
     ...(alarmTopicArn !== undefined && { alarmTopicArn }),
   };

@@ -59,10 +59,11 @@ export const FUNCTIONS = {
     tables: { sessions: 'readWrite', stats: 'readWrite' },
     stream: 'consume',
     // A batch is up to 500 records of many sessions, committed 16 sessions at a time, then
-    // one ADD per rollup item: more memory is more CPU and network, hence a shorter batch,
-    // and the batch's duration is how far the stats lag. 60 s bounds a stuck batch (it is
-    // then retried, see CONSUMER_SETTINGS) well inside the IteratorAge alarm's patience.
-    memorySize: 1024,
+    // one ADD per rollup item: more memory is more CPU, hence a shorter batch, and the
+    // batch's duration is how far the stats lag (one vCPU; see EVENTS_STREAM). 60 s bounds a
+    // stuck batch (it is then retried, see CONSUMER_SETTINGS) well inside the IteratorAge
+    // alarm's patience.
+    memorySize: EVENTS_STREAM.consumerMemoryMb,
     timeout: Duration.seconds(60),
   },
 } as const satisfies Record<FunctionId, FunctionDefinition>;

@@ -39,7 +39,7 @@ export class LiveInsightStack extends Stack {
     const { config } = props;
 
     const { tables } = new LiveInsightTables(this, 'Tables', { deletionProtection: config.deletionProtection });
-    const stream = new EventsStream(this, 'Events');
+    const stream = new EventsStream(this, 'Events', { shards: config.streamShards });
     const readKey = new ReadKey(this, 'ReadKey', { stage: config.stage, revision: config.apiKeyRevision });
     const { functions, consumer } = new CollectorFunctions(this, 'Functions', {
       tables,

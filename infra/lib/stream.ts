@@ -46,8 +46,11 @@ export const CONSUMER_SETTINGS = {
  * The spine between POST /api/events and the aggregation: a Kinesis data stream, and the
  * queue where the consumer's event source mapping records a batch it gave up on.
  *
- * On demand, so no shard count to size or resize: it scales with the writes (a new
- * on-demand stream takes 4 MB/s, 4,000 records/s, and doubles to the previous peak).
+ * On demand by default, so no shard count to size or resize: it scales with the writes (a
+ * new on-demand stream takes 4 MB/s, 4,000 records/s, and doubles to the previous peak).
+ * On demand scales for the writes, not for the consumer, which works one batch per shard
+ * at a time: where the capacity model finds the consumer behind, `shards` provisions the
+ * count it names (each shard-hour costs about half an on-demand one).
  * Encrypted with the AWS managed key (aws/kinesis), which needs no key policy or grant
  * for the producer and consumer. Kept 24 h, the minimum: records are consumed within
  * seconds, and longer retention is billed per shard-hour.
@@ -61,10 +64,10 @@ export class EventsStream extends Construct {
    */
   readonly failures: Queue;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: { shards?: number | undefined } = {}) {
     super(scope, id);
     this.stream = new Stream(this, 'Stream', {
-      streamMode: StreamMode.ON_DEMAND,
+      ...(props.shards ? { streamMode: StreamMode.PROVISIONED, shardCount: props.shards } : { streamMode: StreamMode.ON_DEMAND }),
       encryption: StreamEncryption.MANAGED,
       retentionPeriod: Duration.hours(EVENTS_STREAM.retentionHours),
       // It holds a day of transit, nothing that is not also counted in the tables; a

@@ -51,6 +51,8 @@ describe('context', () => {
     [{ throttleBurst: '-1' }, 'throttleBurst'],
     [{ readThrottleRate: 'fast' }, 'readThrottleRate'],
     [{ apiKeyRevision: '1.5' }, 'apiKeyRevision'],
+    [{ streamShards: '0' }, 'streamShards'],
+    [{ streamShards: '501' }, 'streamShards'],
     [{ alarmEmail: 'ops' }, 'alarmEmail'],
     [{ alarmTopicArn: 'ops-topic' }, 'alarmTopicArn'],
   ] as const)('refuses %j, naming the key', (context, key) => {

@@ -57,9 +57,9 @@ describe('functions', () => {
     }
   });
 
-  it('gives the API handlers 256 MB and 30 s, and the consumer 1024 MB and 60 s', () => {
+  it('gives the API handlers 256 MB and 30 s, and the consumer a full vCPU (1,769 MB) and 60 s', () => {
     for (const id of API_FUNCTION_IDS) expect(fnProps(id), id).toMatchObject({ MemorySize: 256, Timeout: 30 });
-    expect(fnProps('aggregate')).toMatchObject({ MemorySize: 1024, Timeout: 60 });
+    expect(fnProps('aggregate')).toMatchObject({ MemorySize: 1769, Timeout: 60 });
   });
 
   it('has no flush left: no function, no schedule, no flush grace', () => {

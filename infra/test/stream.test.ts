@@ -34,6 +34,13 @@ describe('events stream', () => {
     template.resourceCountIs('AWS::KMS::Key', 0);
   });
 
+  it('provisions the shard count that context streamShards names', () => {
+    const provisioned = synthesize({ context: { streamShards: '24' } }).template.toJSON().Resources as Record<string, Resource>;
+    const streams = Object.values(provisioned).filter((r) => r.Type === 'AWS::Kinesis::Stream');
+    expect(streams).toHaveLength(1);
+    expect(streams[0]!.Properties).toMatchObject({ StreamModeDetails: { StreamMode: 'PROVISIONED' }, ShardCount: 24, RetentionPeriodHours: 24 });
+  });
+
   it('feeds the consumer through one event source mapping, in shard order, with partial batch failures', () => {
     const mapping = only('AWS::Lambda::EventSourceMapping');
     expect(mapping.Properties).toEqual({

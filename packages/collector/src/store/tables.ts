@@ -49,8 +49,14 @@ export const ACTIVITY_INDEX = 'ActivityIndex';
  * The events stream (Kinesis Data Streams in AWS, a log under the data dir locally):
  * POST /api/events puts its records there, the consumer counts them. Records are kept
  * for its retention, the shortest Kinesis offers: they are counted within seconds.
+ *
+ * The consumer's memory is here because the capacity model sizes it too: Lambda gives a
+ * function one full vCPU at 1,769 MB, and the consumer is CPU-bound (most of a batch's
+ * time is the SDK's work on its DynamoDB calls), so its duration, the stats' lag, falls
+ * with memory up to there at about the same GB-seconds per batch; beyond, a second vCPU
+ * would sit idle in its one-threaded loop.
  */
-export const EVENTS_STREAM = { envVar: 'EVENTS_STREAM', retentionHours: 24 } as const;
+export const EVENTS_STREAM = { envVar: 'EVENTS_STREAM', retentionHours: 24, consumerMemoryMb: 1769 } as const;
 
 export const TABLES = {
   sessions: {
