@@ -106,6 +106,16 @@ const EXERCISED: Exercised[] = [
     },
   },
   {
+    command: /^npm run capacity$/,
+    where: 'packages/collector/test/capacity.test.ts runs the same model (runModel) on small samples; the full run is reported, not tested',
+    check: () => {
+      expect(JSON.parse(read('package.json')).scripts.capacity).toMatch(/-w @liveinsight\/collector$/);
+      expect(JSON.parse(read('packages/collector/package.json')).scripts.capacity).toMatch(/capacity\/main\.ts$/);
+      expect(read('packages/collector/capacity/main.ts')).toContain('runModel(');
+      expect(read('packages/collector/test/capacity.test.ts')).toContain('runModel(');
+    },
+  },
+  {
     command: /^cd \S+$/,
     where: 'a folder of this repository',
     check: () => {},
