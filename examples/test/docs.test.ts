@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BACKFILL_WINDOW_MS, FUTURE_WINDOW_MS, PAST_WINDOW_MS } from '../../packages/collector/src/service/enrich.js';
@@ -57,5 +57,18 @@ describe('docs match the code', () => {
     expect(FUTURE_WINDOW_MS).toBe(5 * 60_000);
     expect(architecture).toContain('events more than a day back or 5 minutes ahead');
     expect(architecture.match(/```mermaid/g)!.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('architecture.md: every module the code map names exists', () => {
+    const map = architecture.slice(architecture.indexOf('## Code map'));
+    const paths = [...map.matchAll(/^\|[^|\n]*\| `([^`]+)` \|$/gm)].map((m) => m[1]!);
+    expect(paths.length).toBeGreaterThan(20);
+    // `dir/{a,b}.ts` names dir/a.ts and dir/b.ts.
+    const expand = (path: string): string[] => {
+      const braces = /\{([^}]+)\}/.exec(path);
+      return braces ? braces[1]!.split(',').flatMap((part) => expand(path.replace(braces[0], part))) : [path];
+    };
+    const missing = paths.flatMap(expand).filter((path) => !existsSync(`${ROOT}${path}`));
+    expect(missing).toEqual([]);
   });
 });
