@@ -18,25 +18,13 @@ import { Construct } from 'constructs';
 import type { Throttle } from './config.js';
 import type { ApiFunctionId } from './functions.js';
 import { acknowledge } from './nag.js';
-import { CORS_HEADERS } from '@liveinsight/collector/cors';
+import { CORS_HEADERS, ROUTES, type Route } from '@liveinsight/contract';
 
-/** The CORS headers of every answer: the collector's own, so the gateway's answers match its handlers'. */
-export { CORS_HEADERS };
+/** The route table and CORS headers are the collector's own (the contract package), so the gateway's answers match its handlers'. */
+export { CORS_HEADERS, ROUTES };
 
-export interface RouteDefinition {
-  readonly path: string;
-  readonly method: 'GET' | 'POST';
-  readonly fn: ApiFunctionId;
-  /** Reads need the key; the tracker's POST is public. */
-  readonly apiKeyRequired: boolean;
-}
-
-export const ROUTES = [
-  { path: 'events', method: 'POST', fn: 'events', apiKeyRequired: false },
-  { path: 'realtime', method: 'GET', fn: 'realtime', apiKeyRequired: true },
-  { path: 'stats', method: 'GET', fn: 'stats', apiKeyRequired: true },
-  { path: 'sites', method: 'GET', fn: 'sites', apiKeyRequired: true },
-] as const satisfies readonly RouteDefinition[];
+/** A route's resource under /api: `/api/stats` → `stats`. */
+export const pathPart = (route: Route): string => route.path.slice('/api/'.length);
 
 /**
  * Answers API Gateway gives by itself, before any function runs, put into the JSON
@@ -125,10 +113,10 @@ export class LiveInsightApi extends Construct {
 
     const api = this.restApi.root.addResource('api');
     for (const route of ROUTES) {
-      const resource = api.addResource(route.path);
+      const resource = api.addResource(pathPart(route));
       // Test invocations from the console are not part of the deployment's permissions.
-      const integration = new LambdaIntegration(props.functions[route.fn], { allowTestInvoke: false });
-      resource.addMethod(route.method, integration, { apiKeyRequired: route.apiKeyRequired });
+      const integration = new LambdaIntegration(props.functions[route.handler], { allowTestInvoke: false });
+      resource.addMethod(route.method, integration, { apiKeyRequired: route.auth === 'read' });
       // Any other method goes to the same function, which answers 405 in the envelope.
       resource.addMethod('ANY', integration, { apiKeyRequired: false });
       addPreflight(resource);

@@ -3,12 +3,13 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { RouteHandler } from '@liveinsight/contract';
 import { EVENTS_STREAM, TABLES, type TableId } from '@liveinsight/collector/tables';
 import { CollectorFunction, type TableAccess } from './function.js';
 import { CONSUMER_SETTINGS, type EventsStream } from './stream.js';
 
-/** The handlers behind an API route (`ROUTES` in api.ts). */
-export type ApiFunctionId = 'events' | 'realtime' | 'stats' | 'sites';
+/** The handlers behind an API route (`ROUTES` in the contract package). */
+export type ApiFunctionId = RouteHandler;
 /** The handlers Lambda runs on batches of the events stream: no route, no request. */
 export type StreamFunctionId = 'aggregate';
 export type FunctionId = ApiFunctionId | StreamFunctionId;

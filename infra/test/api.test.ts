@@ -1,7 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '@liveinsight/collector/local';
-import { CORS_HEADERS, ROUTES } from '../lib/api.js';
+import { CORS_HEADERS, pathPart, ROUTES } from '../lib/api.js';
 import type { LiveInsightStack } from '../lib/liveinsight-stack.js';
 import { logicalId } from './support/iam.js';
 import { synthesize } from './support/synth.js';
@@ -43,10 +43,10 @@ describe('API', () => {
 
   it('serves the four routes under /api, each through its own function', () => {
     for (const route of ROUTES) {
-      const methods = methodsOf(route.path);
+      const methods = methodsOf(pathPart(route));
       expect(Object.keys(methods).sort(), route.path).toEqual(['ANY', 'OPTIONS', route.method].sort());
       expect(methods[route.method].Integration.Type).toBe('AWS_PROXY');
-      expect(integratedFunction(methods[route.method])).toBe(logicalId(stack, stack.functions[route.fn]));
+      expect(integratedFunction(methods[route.method])).toBe(logicalId(stack, stack.functions[route.handler]));
     }
     const parent = Object.values(resources).find(
       (r) => r.Type === 'AWS::ApiGateway::Resource' && r.Properties.PathPart === 'events',
@@ -64,7 +64,7 @@ describe('API', () => {
 
   it('sends other methods to the same function, which answers 405, without running it for a key', () => {
     for (const route of ROUTES) {
-      const methods = methodsOf(route.path);
+      const methods = methodsOf(pathPart(route));
       expect(methods.ANY.ApiKeyRequired).toBe(false);
       expect(integratedFunction(methods.ANY)).toBe(integratedFunction(methods[route.method]));
     }
@@ -72,7 +72,7 @@ describe('API', () => {
 
   it('answers every preflight itself with 204 and the CORS headers, no key asked', () => {
     for (const route of ROUTES) {
-      const options = methodsOf(route.path).OPTIONS;
+      const options = methodsOf(pathPart(route)).OPTIONS;
       expect(options.ApiKeyRequired).toBe(false);
       expect(options.Integration.Type).toBe('MOCK');
       const [response] = options.Integration.IntegrationResponses;
@@ -206,7 +206,7 @@ describe('API', () => {
 
     it('answers the preflight with exactly the headers the handlers send', async () => {
       for (const route of ROUTES) {
-        const res = await fetch(`${local.url}/api/${route.path}`, {
+        const res = await fetch(`${local.url}${route.path}`, {
           method: 'OPTIONS',
           headers: { Origin: 'https://example.com', 'Access-Control-Request-Method': route.method },
         });

@@ -1,3 +1,4 @@
+import resolve from '@rollup/plugin-node-resolve';
 import replace from '@rollup/plugin-replace';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
@@ -77,6 +78,7 @@ const cdn = (file, extras) => ({
   output: { file, format: 'es', strict: false },
   plugins: [
     flags({ __EXTRAS__: extras, __CDN__: true }),
+    resolve(),
     typescript({ tsconfig: './tsconfig.build.json' }),
     squeeze(),
     block(),
@@ -94,6 +96,8 @@ export default [
     ],
     plugins: [
       flags({ __EXTRAS__: true, __CDN__: false }),
+      // The contract is bundled in: the published package has no dependency on it.
+      resolve(),
       typescript({ tsconfig: './tsconfig.build.json', declaration: true, declarationDir: 'dist', rootDir: 'src' }),
     ],
   },

@@ -1,4 +1,4 @@
-import type { Totals } from '@liveinsight/collector/api-types';
+import type { Totals } from '@liveinsight/contract';
 import type { Page } from 'playwright-core';
 
 export interface DashboardNumbers {

@@ -1,4 +1,4 @@
-import type { StatsData, StatsResponse } from '@liveinsight/collector/api-types';
+import type { StatsData, StatsResponse } from '@liveinsight/contract';
 
 /** GET /api/stats through the real HTTP API, failing loudly on an error envelope. */
 export async function getStats(

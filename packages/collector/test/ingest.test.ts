@@ -3,7 +3,7 @@ import { getDocumentClient } from '../src/store/client.js';
 import { tableName } from '../src/store/tables.js';
 import { fnv1a } from '../src/lib/hash.js';
 import { sessionKey } from '../src/service/session-math.js';
-import { REASON } from '../src/service/validate.js';
+import { REASON } from '@liveinsight/contract';
 import { backfill, ingestOk, newSessionId, postEvents, stats, statsRequest, wireEvent } from './support/api.js';
 import { parse } from './support/events.js';
 import { useTestStore } from './support/store.js';

@@ -1,7 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { PROP_ITEMS_PER_BATCH } from '../src/service/increments.js';
-import { LIMITS, REASON } from '../src/service/validate.js';
+import { LIMITS, REASON } from '@liveinsight/contract';
 import { sessionKey } from '../src/service/session-math.js';
 import { capacitySnapshot } from '../src/store/capacity.js';
 import { getDocumentClient } from '../src/store/client.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validEvent } from '../../sdk/src/lib/props.js';
-import { parseEventsBody, REASON, storableNumber } from '../src/service/validate.js';
+import { REASON, storableNumber } from '@liveinsight/contract';
+import { parseEventsBody } from '../src/service/validate.js';
 import { ingestOk, newSessionId, onDay, wireEvent } from './support/api.js';
 import { useTestStore } from './support/store.js';
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { BreakdownRow, StatsData } from '../src/api-types.js';
+import type { BreakdownRow, StatsData } from '@liveinsight/contract';
 import { backfill, IPHONE_UA, newSessionId, onDay, stats, useApiKey, wireEvent } from './support/api.js';
 import { useTestStore } from './support/store.js';
 import { DAY, HOUR, label, MIN, TODAY } from './support/time.js';

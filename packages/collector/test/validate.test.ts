@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BadRequestError, PayloadTooLargeError } from '../src/errors.js';
 import { clientAddress, clientInfo, countryCode, fileTime, pageInfo, referrerHost } from '../src/service/enrich.js';
-import { assertSomeValid, parseEventsBody, parseStatsQuery, parseRealtimeQuery, REASON, resolveStatsWindow } from '../src/service/validate.js';
+import { REASON } from '@liveinsight/contract';
+import { assertSomeValid, parseEventsBody, parseStatsQuery, parseRealtimeQuery, resolveStatsWindow } from '../src/service/validate.js';
 import { CHROME_UA, IPHONE_UA } from './support/api.js';
 
 const event = (overrides: Record<string, unknown> = {}) => ({ event_type: 'page_view', session_id: 'session-123', ...overrides });

@@ -1,10 +1,11 @@
+import { routeOf } from '@liveinsight/contract';
 import { UnauthorizedError } from '../errors.js';
 import { hasValidKey, header } from '../http/auth.js';
 import { route } from '../http/route.js';
 import { ingest } from '../service/ingest.js';
 
 /** POST /api/events — the body is JSON whatever the Content-Type (sendBeacon sends text/plain). */
-export const handler = route({ method: 'POST', auth: 'none' }, async (event) => {
+export const handler = route(routeOf('events'), async (event) => {
   const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
   // A key marks a trusted backfill; a wrong one is refused rather than quietly ignored.
   const trusted = hasValidKey(event.headers);

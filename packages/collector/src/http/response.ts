@@ -1,5 +1,5 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { CORS_HEADERS } from './cors.js';
+import { CORS_HEADERS } from '@liveinsight/contract';
 
 const JSON_HEADERS = {
   ...CORS_HEADERS,

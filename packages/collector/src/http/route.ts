@@ -1,3 +1,4 @@
+import { RETRY_AFTER_S, type Route } from '@liveinsight/contract';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import {
   BadRequestError,
@@ -14,11 +15,8 @@ import { failure, preflight, success } from './response.js';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
-export interface RouteOptions {
-  method: 'GET' | 'POST';
-  /** Reads need the API key when one is configured. */
-  auth: 'none' | 'read';
-}
+/** A row of the route table: its method, and `read` when the API key is needed (if one is configured). */
+export type RouteOptions = Pick<Route, 'method' | 'auth'>;
 
 /** The one table from error class to HTTP status. */
 const STATUS_BY_ERROR = new Map<Function, number>([
@@ -60,7 +58,7 @@ export function route(
       const message =
         statusCode === 500 ? 'Internal error' : error instanceof Error ? error.message : String(error);
       const headers: Record<string, string> = statusCode === 405 ? { Allow: `${options.method}, OPTIONS` } : {};
-      if (statusCode === 503 || statusCode === 429) headers['Retry-After'] = '5';
+      if (statusCode === 503 || statusCode === 429) headers['Retry-After'] = String(RETRY_AFTER_S);
       return failure(statusCode, message, headers);
     }
   };

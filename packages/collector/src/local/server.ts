@@ -6,6 +6,7 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { failure } from '../http/response.js';
+import { ROUTES, type RouteHandler } from '@liveinsight/contract';
 import type { ProxyHandler } from '../http/route.js';
 import { setEventsStream } from '../stream/events-stream.js';
 import { resetDocumentClient } from '../store/client.js';
@@ -117,12 +118,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
 async function loadRoutes(log: StreamLog): Promise<Map<string, ProxyHandler>> {
   // Imported after DYNAMODB_ENDPOINT is set, as Lambda imports them with its env.
-  const [events, realtime, stats, sites] = await Promise.all([
-    import('../handlers/events.js'),
-    import('../handlers/realtime.js'),
-    import('../handlers/stats.js'),
-    import('../handlers/sites.js'),
-  ]);
+  // Literal imports (bundlers and vite resolve them); the Record makes a route without one a type error.
+  const modules: Record<RouteHandler, () => Promise<{ handler: ProxyHandler }>> = {
+    events: () => import('../handlers/events.js'),
+    realtime: () => import('../handlers/realtime.js'),
+    stats: () => import('../handlers/stats.js'),
+    sites: () => import('../handlers/sites.js'),
+  };
+  const handlers = await Promise.all(ROUTES.map(async (route) => ({ route, handler: (await modules[route.handler]()).handler })));
   // Reads wait for the consumer to count what was put before them: read-your-writes,
   // which a dashboard opened right after an import (npm run demo) expects.
   const afterCatchUp =
@@ -131,12 +134,7 @@ async function loadRoutes(log: StreamLog): Promise<Map<string, ProxyHandler>> {
       await log.caughtUp();
       return handler(event);
     };
-  return new Map([
-    ['/api/events', events.handler],
-    ['/api/realtime', afterCatchUp(realtime.handler)],
-    ['/api/stats', afterCatchUp(stats.handler)],
-    ['/api/sites', afterCatchUp(sites.handler)],
-  ]);
+  return new Map(handlers.map(({ route, handler }) => [route.path, route.method === 'GET' ? afterCatchUp(handler) : handler]));
 }
 
 async function handle(

@@ -34,7 +34,8 @@ import { pageInfo, referrerHost } from './enrich.js';
 import { healthIncrements } from './health.js';
 import { limitProps, touchDayTotals } from './increments.js';
 import { contribution, kindOf, planCommit, sessionKey, visitorIncrements, type CountedEvent } from './session-math.js';
-import { LIMITS, REASON, type PropValue, type RejectedEvent } from './validate.js';
+import { LIMITS, REASON } from '@liveinsight/contract';
+import type { PropValue, RejectedEvent } from './validate.js';
 import { visitorDayTtl } from './visitors.js';
 
 const SESSION_CONCURRENCY = 16;

@@ -5,7 +5,8 @@
  */
 import { dayPk, FAMILY, totalKey } from '../store/keys.js';
 import { addCounters, type Increment } from '../store/stats-store.js';
-import type { ReasonCode, RejectedEvent } from './validate.js';
+import type { ReasonCode } from '@liveinsight/contract';
+import type { RejectedEvent } from './validate.js';
 
 
 const HEALTH = {

@@ -11,7 +11,7 @@
  * checkpoint.
  */
 import { randomUUID } from 'node:crypto';
-import type { EventsData } from '../api-types.js';
+import type { EventsData } from '@liveinsight/contract';
 import { BadRequestError } from '../errors.js';
 import { dayLabel } from '../lib/time.js';
 import { registerSite } from '../store/stats-store.js';
@@ -20,7 +20,8 @@ import { encodeRecord, RECORD_VERSION, type StreamEvent } from '../stream/record
 import { clientAddress, clientInfo, countryCode, fileTime } from './enrich.js';
 import { healthIncrements, recordHealthQuietly } from './health.js';
 import { sessionKey, type Sender } from './session-math.js';
-import { assertSomeValid, parseEventsBody, REASON, type RejectedEvent, type ValidEvent } from './validate.js';
+import { REASON } from '@liveinsight/contract';
+import { assertSomeValid, parseEventsBody, type RejectedEvent, type ValidEvent } from './validate.js';
 import { visitorHash } from './visitors.js';
 
 export interface RequestContext {

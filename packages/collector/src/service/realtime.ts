@@ -1,4 +1,4 @@
-import type { RealtimeData, RealtimeRow } from '../api-types.js';
+import type { RealtimeData, RealtimeRow } from '@liveinsight/contract';
 import { floorTo, HOUR_MS, iso, MINUTE_MS, minuteOfHour } from '../lib/time.js';
 import { hourPk, totalKeys } from '../store/keys.js';
 import { queryActiveSessions } from '../store/sessions-store.js';

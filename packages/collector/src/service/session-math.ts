@@ -17,7 +17,8 @@ import type { SessionCommit, SessionItem } from '../store/sessions-store.js';
 import type { Increment } from '../store/stats-store.js';
 import { ACTIVITY_SHARDS } from '../store/tables.js';
 import { BACKFILL_WINDOW_MS, type PageInfo } from './enrich.js';
-import { LIMITS, type PropValue } from './validate.js';
+import { LIMITS } from '@liveinsight/contract';
+import type { PropValue } from './validate.js';
 
 export type EventKind = 'pageview' | 'engagement' | 'custom';
 

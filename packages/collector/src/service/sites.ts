@@ -1,4 +1,4 @@
-import type { SitesData } from '../api-types.js';
+import type { SitesData } from '@liveinsight/contract';
 import { bucketStarts, floorTo, HOUR_MS, iso } from '../lib/time.js';
 import { hourPk, METRIC, totalKeys } from '../store/keys.js';
 import { getItems, listSites } from '../store/stats-store.js';

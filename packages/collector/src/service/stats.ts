@@ -3,18 +3,20 @@
  * never from raw events and never by a Scan, so the cost of an answer depends on the
  * window and on how many distinct values the site has (capped per day), not on traffic.
  */
-import type {
-  Approximation,
-  BreakdownRow,
-  Breakdowns,
-  EventRow,
-  IngestionHealth,
-  IngestionHealthDay,
-  StatsData,
-  StatsSection,
-  TimeseriesPoint,
-  Totals,
-} from '../api-types.js';
+import {
+  intervalChoices,
+  MAX_HOURLY_DAYS,
+  type Approximation,
+  type BreakdownRow,
+  type Breakdowns,
+  type EventRow,
+  type IngestionHealth,
+  type IngestionHealthDay,
+  type StatsData,
+  type StatsSection,
+  type TimeseriesPoint,
+  type Totals,
+} from '@liveinsight/contract';
 import { bucketStarts, DAY_MS, dayLabel, floorTo, HOUR_MS, iso } from '../lib/time.js';
 import { dayPk, FAMILY, hourPk, METRIC, OTHER, parseSortKey, sortKey, totalKeys } from '../store/keys.js';
 import { readDayPartitions } from '../store/day-cache.js';
@@ -22,7 +24,7 @@ import { getItems, queryPartitions, type StatsItem } from '../store/stats-store.
 import { HEALTH_METRIC, HEALTH_REASON_PREFIX } from './health.js';
 import { countedUntil } from '../store/progress-store.js';
 import { DIRECT } from './labels.js';
-import { MAX_HOURLY_DAYS, resolveStatsWindow, type StatsQuery } from './validate.js';
+import { resolveStatsWindow, type StatsQuery } from './validate.js';
 
 /** Rows per breakdown; the rest are folded into (other). */
 export const TOP_ROWS = 100;
@@ -270,6 +272,8 @@ export async function getStats(query: StatsQuery, now: number): Promise<StatsDat
       current_bucket_filling: filling,
       filling_bucket: filling ? iso(floorTo(now, bucketUnit)) : null,
       other_folded: otherFolded,
+      intervals: intervalChoices(span, filter !== null),
+      filtered: { totals: filter !== null, previous: filter !== null, timeseries: filter !== null, breakdowns: false },
       items_read: reader.itemsRead,
       counted_until: counted === null ? null : iso(counted),
     },

@@ -3,51 +3,24 @@
  * parameters of the read endpoints. Nothing here touches storage.
  */
 import { BadRequestError, PayloadTooLargeError } from '../errors.js';
-import type { FilterDimension, Interval, Period } from '../api-types.js';
-import { FILTER_DIMENSIONS, INTERVALS, PERIODS } from '../api-values.js';
+import {
+  DEFAULT_SITE,
+  LIMITS,
+  REASON,
+  SESSION_ID,
+  SITE_ID,
+  storableNumber,
+  defaultInterval,
+  type ReasonCode,
+  FILTER_DIMENSIONS,
+  INTERVALS,
+  MAX_HOURLY_DAYS,
+  PERIODS,
+  type FilterDimension,
+  type Interval,
+  type Period,
+} from '@liveinsight/contract';
 
-export const LIMITS = {
-  bodyBytes: 64 * 1024,
-  eventsPerRequest: 50,
-  eventTypeLength: 64,
-  urlLength: 2000,
-  props: 30,
-  propKeyLength: 64,
-  propValueLength: 500,
-  eventIdLength: 128,
-  siteIdLength: 100,
-  /**
-   * Events one session may have: the session item holds a hash of each (the idempotency
-   * gate), so this bounds its size (~13 bytes an event, far below DynamoDB's 400 KB) and
-   * what writing it costs.
-   */
-  sessionEvents: 5_000,
-} as const;
-
-/** Why an event was refused; the code is what ingestion health counts. */
-export const REASON = {
-  not_an_object: 'event must be a JSON object',
-  event_type: `event_type must be a non-empty string of at most ${LIMITS.eventTypeLength} characters`,
-  session_id: 'session_id must be 8-128 characters of [A-Za-z0-9_-]',
-  event_id: `event_id must be a non-empty string of at most ${LIMITS.eventIdLength} characters`,
-  timestamp: 'timestamp must be a positive number of milliseconds or seconds since 1970',
-  page_url: `page_url must be a string of at most ${LIMITS.urlLength} characters`,
-  referrer: `referrer must be a string of at most ${LIMITS.urlLength} characters`,
-  site_id: `site_id must be 1-${LIMITS.siteIdLength} characters of [A-Za-z0-9._:-]`,
-  props: `props must be a flat object of at most ${LIMITS.props} keys`,
-  prop_key: `prop keys must be 1-${LIMITS.propKeyLength} characters and not __proto__, constructor or prototype`,
-  prop_value: `prop values must be strings of at most ${LIMITS.propValueLength} characters, finite numbers or booleans`,
-  prop_number: 'prop numbers must be integers within ±(2^53−1) or other numbers of magnitude at least 1e-130 (send longer ids as strings)',
-  screen: 'screen must be a string like "1280x720"',
-  language: 'language must be a short language tag',
-  too_old: 'timestamp is more than 400 days old',
-  session_full: `the session already has ${LIMITS.sessionEvents.toLocaleString('en-US')} events; a new session_id starts a new one`,
-} as const;
-
-export type ReasonCode = keyof typeof REASON;
-
-export const SESSION_ID = /^[A-Za-z0-9_-]{8,128}$/;
-export const SITE_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 const SCREEN = /^\d{1,5}x\d{1,5}$/;
 const LANGUAGE = /^[A-Za-z0-9-]{1,35}$/;
 /** Keys that reach Object.prototype when code assigns them; refused outright as prop keys. */
@@ -89,8 +62,6 @@ export interface ParsedBody {
   batch: boolean;
 }
 
-export const DEFAULT_SITE = 'default';
-
 /** Seconds since 1970 stay below 1e11 until the year 5138; milliseconds pass it in 1973. */
 export function toMilliseconds(value: number): number {
   return value < 1e11 ? value * 1000 : value;
@@ -98,17 +69,6 @@ export function toMilliseconds(value: number): number {
 
 /** A bound on client time (year 2255): within the events key's 13 digits of milliseconds. */
 const MAX_TIMESTAMP_MS = Math.floor(Number.MAX_SAFE_INTEGER / 1000) - 1;
-
-/**
- * A finite number the store keeps exactly as JSON.parse gave it. An integer past
- * ±(2^53−1) was already rounded by JSON.parse (a 20-digit order id is a different id by
- * now), and the document client refuses to write it; DynamoDB refuses non-zero
- * magnitudes below 1e-130. Larger non-integers do not exist in doubles (every double
- * from 2^52 on is an integer), so these two bounds are the whole rule.
- */
-export function storableNumber(value: number): boolean {
-  return Number.isInteger(value) ? Number.isSafeInteger(value) : Math.abs(value) >= 1e-130;
-}
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -249,7 +209,6 @@ export function parseRealtimeQuery(params: Params): RealtimeQuery {
 
 
 export const MAX_WINDOW_DAYS = 400;
-export const MAX_HOURLY_DAYS = 31;
 
 export interface StatsQuery {
   siteId: string;
@@ -347,7 +306,7 @@ export function resolveStatsWindow(query: StatsQuery, now: number): StatsWindow 
     to = Math.floor(now / DAY_MS) * DAY_MS + DAY_MS;
     from = to - days * DAY_MS;
   }
-  const interval = query.interval ?? (to - from <= 2 * DAY_MS ? 'hour' : 'day');
+  const interval = query.interval ?? defaultInterval(to - from);
   if (interval === 'hour' && to - from > MAX_HOURLY_DAYS * DAY_MS) {
     throw new BadRequestError(`interval=hour allows windows of at most ${MAX_HOURLY_DAYS} days`);
   }

@@ -4,7 +4,7 @@ import { handler as eventsHandler } from '../../src/handlers/events.js';
 import { handler as realtimeHandler } from '../../src/handlers/realtime.js';
 import { handler as sitesHandler } from '../../src/handlers/sites.js';
 import { handler as statsHandler } from '../../src/handlers/stats.js';
-import type { RealtimeData, SitesData, StatsData } from '../../src/api-types.js';
+import type { RealtimeData, SitesData, StatsData } from '@liveinsight/contract';
 import { apiEvent, parse } from './events.js';
 import { label } from './time.js';
 

@@ -173,6 +173,13 @@ export interface StatsMeta {
   filling_bucket: string | null;
   /** True when some values were folded into "(other)" (per-bucket cap or top 100). */
   other_folded: boolean;
+  /**
+   * The intervals worth asking for this window and filter (`intervalChoices` in values.ts):
+   * what the dashboard offers, so that it need not know the server's rules.
+   */
+  intervals: Interval[];
+  /** Which sections the filter narrowed (all false without a filter): breakdowns are kept unfiltered. */
+  filtered: Record<StatsSection, boolean>;
   /** Rollup items read to build this answer: bounded, whatever the traffic. */
   items_read: number;
   /**

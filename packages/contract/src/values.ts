@@ -1,0 +1,46 @@
+/**
+ * The query values GET /api/stats accepts, as run-time lists, and the interval rules: the
+ * collector validates against them and the dashboard builds its controls and parses its
+ * URL from them, so a new period or filter dimension is added in one place.
+ */
+import type { FilterDimension, Interval, Period } from './wire.js';
+
+export const PERIODS = ['today', '24h', '7d', '30d', '12mo'] as const satisfies readonly Period[];
+
+export const INTERVALS = ['hour', 'day'] as const satisfies readonly Interval[];
+
+export const FILTER_DIMENSIONS = [
+  'page',
+  'referrer',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'country',
+  'browser',
+  'os',
+  'device',
+  'event',
+] as const satisfies readonly FilterDimension[];
+
+const DAY_MS = 86_400_000;
+
+/** Hourly buckets are kept for windows of at most this many days. */
+export const MAX_HOURLY_DAYS = 31;
+
+/** A window of at most this many days defaults to hours: one or two daily points say nothing. */
+export const HOURLY_DEFAULT_DAYS = 2;
+
+export function defaultInterval(spanMs: number): Interval {
+  return spanMs <= HOURLY_DEFAULT_DAYS * DAY_MS ? 'hour' : 'day';
+}
+
+/**
+ * The intervals worth offering for a window (`meta.intervals`): filtered numbers are kept
+ * per day only, a day or two of days helps no one, and hours stop at MAX_HOURLY_DAYS.
+ */
+export function intervalChoices(spanMs: number, filtered: boolean): Interval[] {
+  if (filtered) return ['day'];
+  if (spanMs <= HOURLY_DEFAULT_DAYS * DAY_MS) return ['hour'];
+  if (spanMs > MAX_HOURLY_DAYS * DAY_MS) return ['day'];
+  return ['hour', 'day'];
+}
