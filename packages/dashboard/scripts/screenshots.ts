@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { SiteSummary, SitesResponse } from '@liveinsight/collector/api-types';
+import type { SiteSummary, SitesResponse } from '@liveinsight/contract';
 import { startLocalStack } from '@liveinsight/collector/local';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../../../test/support/browser.js';

@@ -1,4 +1,4 @@
-import type { RealtimeData, SitesData, StatsData } from '@liveinsight/collector/api-types';
+import type { RealtimeData, SitesData, StatsData } from '@liveinsight/contract';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, type ApiClient } from '../src/api/client.js';
 import { startDashboard as start, type Dashboard, type DashboardDeps } from '../src/app.js';

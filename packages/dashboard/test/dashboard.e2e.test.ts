@@ -1,5 +1,5 @@
 // @vitest-environment node
-import type { RealtimeData, StatsData } from '@liveinsight/collector/api-types';
+import type { RealtimeData, StatsData } from '@liveinsight/contract';
 import { startLocalStack, type LocalStack } from '@liveinsight/collector/local';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

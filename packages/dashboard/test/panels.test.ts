@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createBreakdownsPanel, eventsTable, groupedProps } from '../src/panels/breakdowns.js';
-import { allCaveats, breakdownsNarrowed, sectionCaveats } from '../src/panels/caveats.js';
+import { allCaveats, breakdownsNarrowed, breakdownsNote, sectionCaveats } from '../src/panels/caveats.js';
+import { intervalButtons } from '../src/panels/intervals.js';
 import { renderFilterChip } from '../src/panels/filters.js';
 import { healthTable, renderHealth } from '../src/panels/health.js';
 import { realtimeTables, renderRealtime } from '../src/panels/realtime.js';
@@ -202,13 +203,25 @@ describe('event props', () => {
 });
 
 describe('caveats', () => {
-  it('tells filtered breakdowns from unfiltered ones by the filter\'s own table', () => {
+  it('tells filtered breakdowns from unfiltered ones by meta.filtered', () => {
     const filter = { dimension: 'page' as const, value: '/' };
     expect(breakdownsNarrowed(statsFixture())).toBe(true);
     expect(breakdownsNarrowed(statsFixture({ filter }))).toBe(false);
     const narrowed = statsFixture({ filter });
-    narrowed.breakdowns.pages = narrowed.breakdowns.pages.filter((row) => row.value === '/');
+    narrowed.meta.filtered = { totals: true, previous: true, timeseries: true, breakdowns: true };
     expect(breakdownsNarrowed(narrowed)).toBe(true);
+  });
+
+  it('notes unfiltered tables under a filter, and nothing once the API says they are narrowed', () => {
+    const filter = { dimension: 'page' as const, value: '/' };
+    expect(breakdownsNote(statsFixture())).toEqual([]);
+    expect(breakdownsNote(statsFixture({ filter }))).toEqual([
+      'The tables below cover all traffic of the period: the filter narrows the overview and the chart only.',
+    ]);
+    const narrowed = statsFixture({ filter });
+    // The pages table still lists other pages: only meta tells.
+    narrowed.meta.filtered = { totals: true, previous: true, timeseries: true, breakdowns: true };
+    expect(breakdownsNote(narrowed)).toEqual([]);
   });
 
   it('separates section-wide reasons from field reasons', () => {
@@ -217,5 +230,31 @@ describe('caveats', () => {
     expect(sectionCaveats(data, 'timeseries')).toEqual(['daily only']);
     expect(allCaveats(data, 'timeseries')).toEqual(['daily only', 'first hour']);
     expect(sectionCaveats(data, 'totals')).toEqual([]);
+  });
+});
+
+describe('interval buttons', () => {
+  const labels = (buttons: HTMLElement[]) => buttons.map((b) => `${b.textContent}${b.getAttribute('aria-pressed') === 'true' ? '*' : ''}`);
+
+  it('offers the intervals meta lists, the requested one pressed', () => {
+    const week = statsFixture();
+    expect(labels(intervalButtons(week, { period: '7d' }, () => {}))).toEqual(['Hours', 'Days*']);
+    expect(labels(intervalButtons(week, { period: '7d', interval: 'hour' }, () => {}))).toEqual(['Hours*', 'Days']);
+  });
+
+  it('offers no hours for a week whose answer lists days alone, and nothing before an answer', () => {
+    const week = statsFixture();
+    week.meta.intervals = ['day'];
+    const buttons = intervalButtons(week, { period: '7d' }, () => {});
+    expect(buttons.some((b) => b.dataset.interval === 'hour')).toBe(false);
+    // One choice is no choice: no buttons at all.
+    expect(buttons).toEqual([]);
+    expect(intervalButtons(undefined, { period: '7d' }, () => {})).toEqual([]);
+  });
+
+  it('hands a click on to the caller', () => {
+    const picked: string[] = [];
+    intervalButtons(statsFixture(), { period: '7d' }, (i) => picked.push(i))[0]!.click();
+    expect(picked).toEqual(['hour']);
   });
 });

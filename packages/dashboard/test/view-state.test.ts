@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { normalizeStats } from '../src/api/normalize.js';
 import {
   DEFAULT_PERIOD,
   intervalChoices,
@@ -6,8 +7,15 @@ import {
   parseFragment,
   serializeFragment,
   statsQuery,
+  sameWindow,
   withChanges,
 } from '../src/state/view-state.js';
+import { statsFixture } from './support/fixtures.js';
+
+/** An answer of a collector older than `meta.intervals`, for a window given by its ends. */
+const olderAnswer = (from: string, to: string) => normalizeStats({ from: `${from}T00:00:00.000Z`, to: `${to}T00:00:00.000Z` });
+/** The same, for the periods the dashboard offers (ends as the collector resolves them). */
+const olderPeriod = { today: olderAnswer('2025-03-05', '2025-03-06'), '12mo': olderAnswer('2024-03-06', '2025-03-06'), '7d': olderAnswer('2025-02-27', '2025-03-06') };
 
 describe('parseFragment', () => {
   it('reads site, period, interval and filter', () => {
@@ -82,16 +90,46 @@ describe('statsQuery', () => {
   });
 
   it('drops an interval that makes no sense for the period', () => {
-    expect(statsQuery({ site: 'a.test', period: '12mo', interval: 'hour' }).has('interval')).toBe(false);
+    // What the API listed for this window, in the answer's meta.intervals.
+    expect(statsQuery({ site: 'a.test', period: '12mo', interval: 'hour' }, {}, ['day']).has('interval')).toBe(false);
+  });
+
+  it('asks for the requested interval while no answer for the window tells otherwise', () => {
+    expect(statsQuery({ site: 'a.test', period: '12mo', interval: 'hour' }).get('interval')).toBe('hour');
+    expect(statsQuery({ site: 'a.test', period: '7d', interval: 'hour' }, {}, ['hour', 'day']).get('interval')).toBe('hour');
   });
 });
 
 describe('intervalChoices and withChanges', () => {
   it('offers hours for short windows, days for long ones, both in between', () => {
-    expect(intervalChoices({ period: 'today' })).toEqual(['hour']);
-    expect(intervalChoices({ period: '12mo' })).toEqual(['day']);
-    expect(intervalChoices({ period: '7d' })).toEqual(['hour', 'day']);
-    expect(intervalChoices({ period: 'custom', from: '2025-01-01', to: '2025-03-01' })).toEqual(['day']);
+    // An older collector sends no meta.intervals: the dashboard's former rule stands in.
+    expect(intervalChoices(olderPeriod.today)).toEqual(['hour']);
+    expect(intervalChoices(olderPeriod['12mo'])).toEqual(['day']);
+    expect(intervalChoices(olderPeriod['7d'])).toEqual(['hour', 'day']);
+    // custom 2025-01-01 to 2025-03-01, the last day inclusive
+    expect(intervalChoices(olderAnswer('2025-01-01', '2025-03-02'))).toEqual(['day']);
+  });
+
+  it('offers what the answer lists, whatever the window', () => {
+    const week = statsFixture();
+    week.meta.intervals = ['day'];
+    expect(intervalChoices(week)).toEqual(['day']);
+    week.meta.intervals = ['hour'];
+    expect(intervalChoices(week)).toEqual(['hour']);
+    expect(intervalChoices(undefined)).toEqual([]);
+  });
+
+  it('keeps the requested interval until an answer for the window says otherwise', () => {
+    const hourly = { period: '7d' as const, interval: 'hour' as const };
+    expect(withChanges(hourly, { period: '12mo' })).toEqual({ period: '12mo', interval: 'hour' });
+    expect(withChanges(hourly, { period: '12mo' }, ['day'])).toEqual({ period: '12mo' });
+    expect(withChanges({ period: '7d' }, { interval: 'hour' }, ['hour', 'day'])).toEqual(hourly);
+  });
+
+  it('tells views of one window and filter from others, whatever their interval', () => {
+    expect(sameWindow({ period: '7d', interval: 'hour' }, { period: '7d' })).toBe(true);
+    expect(sameWindow({ period: '7d' }, { period: '30d' })).toBe(false);
+    expect(sameWindow({ period: '7d' }, { period: '7d', filter: { dimension: 'os', value: 'iOS' } })).toBe(false);
   });
 
   it('clears the custom dates when leaving the custom period and a removed filter', () => {

@@ -3,7 +3,7 @@ import type {
   RealtimeData,
   SitesData,
   StatsData,
-} from '@liveinsight/collector/api-types';
+} from '@liveinsight/contract';
 import { normalizeRealtime, normalizeStats } from './normalize.js';
 
 /** A failed API call. `status` is the HTTP status, or 0 when the API could not be reached. */

@@ -1,4 +1,16 @@
-import type { Breakdowns, RealtimeData, StatsData, StatsMeta, Totals } from '@liveinsight/collector/api-types';
+import {
+  INTERVALS,
+  intervalChoices,
+  type Breakdowns,
+  type FilterDimension,
+  type Interval,
+  type RealtimeData,
+  type StatsData,
+  type StatsFilter,
+  type StatsMeta,
+  type StatsSection,
+  type Totals,
+} from '@liveinsight/contract';
 
 /**
  * api-types.ts grows by additive fields only, so a collector older than a field simply
@@ -32,6 +44,57 @@ function totals(value: Partial<Totals> | undefined): Totals {
   return result;
 }
 
+const SECTIONS = ['totals', 'previous', 'timeseries', 'breakdowns'] as const satisfies readonly StatsSection[];
+
+/**
+ * A collector older than `meta.intervals` offered what the dashboard used to work out
+ * from the window: hours up to two days, days beyond 31, both in between, whatever the filter.
+ */
+function fallbackIntervals(from: string, to: string): Interval[] {
+  const span = Date.parse(to) - Date.parse(from);
+  return Number.isFinite(span) ? intervalChoices(span, false) : ['hour', 'day'];
+}
+
+const OWN_BREAKDOWN: Record<FilterDimension, keyof Breakdowns> = {
+  page: 'pages',
+  referrer: 'referrers',
+  utm_source: 'utm_source',
+  utm_medium: 'utm_medium',
+  utm_campaign: 'utm_campaign',
+  country: 'countries',
+  browser: 'browsers',
+  os: 'os',
+  device: 'devices',
+  event: 'events',
+};
+
+/**
+ * A collector older than `meta.filtered` did not say whether its breakdowns were narrowed,
+ * so the answer tells: narrowed, the filter's own breakdown could hold no value but the
+ * filter's (filtered by page:/a, the pages table would list /a alone). Totals, previous and
+ * the series were always narrowed by a filter.
+ */
+function fallbackFiltered(filter: StatsFilter | null, breakdowns: Breakdowns): Record<StatsSection, boolean> {
+  if (!filter) return { totals: false, previous: false, timeseries: false, breakdowns: false };
+  const rows: { value: string }[] = breakdowns[OWN_BREAKDOWN[filter.dimension]] ?? [];
+  const wanted = filter.value.toLowerCase();
+  return { totals: true, previous: true, timeseries: true, breakdowns: rows.every((row) => row.value.toLowerCase() === wanted) };
+}
+
+function intervals(value: unknown, fallback: () => Interval[]): Interval[] {
+  if (!Array.isArray(value)) return fallback();
+  const known = (INTERVALS as readonly unknown[]).filter((interval) => value.includes(interval)) as Interval[];
+  return known.length ? known : fallback();
+}
+
+function filtered(value: unknown, fallback: () => Record<StatsSection, boolean>): Record<StatsSection, boolean> {
+  if (typeof value !== 'object' || value === null) return fallback();
+  const given = value as Partial<Record<StatsSection, unknown>>;
+  const result = fallback();
+  for (const section of SECTIONS) if (typeof given[section] === 'boolean') result[section] = given[section];
+  return result;
+}
+
 export function normalizeStats(raw: Partial<StatsData>, now = new Date()): StatsData {
   const breakdowns = {} as Record<keyof Breakdowns, unknown[]>;
   for (const key of BREAKDOWN_KEYS) {
@@ -39,6 +102,10 @@ export function normalizeStats(raw: Partial<StatsData>, now = new Date()): Stats
     breakdowns[key] = Array.isArray(rows) ? rows : [];
   }
   const interval = raw.interval === 'day' ? 'day' : 'hour';
+  const from = raw.from ?? '';
+  const to = raw.to ?? '';
+  const filter = raw.filter ?? null;
+  const rawMeta: Partial<StatsMeta> = raw.meta ?? {};
   const meta: StatsMeta = {
     generated_at: now.toISOString(),
     timezone: 'UTC',
@@ -50,15 +117,17 @@ export function normalizeStats(raw: Partial<StatsData>, now = new Date()): Stats
     other_folded: false,
     items_read: 0,
     counted_until: null,
-    ...raw.meta,
+    ...rawMeta,
+    intervals: intervals(rawMeta.intervals, () => fallbackIntervals(from, to)),
+    filtered: filtered(rawMeta.filtered, () => fallbackFiltered(filter, breakdowns as unknown as Breakdowns)),
   };
   return {
     site_id: raw.site_id ?? '',
     period: raw.period ?? null,
-    from: raw.from ?? '',
-    to: raw.to ?? '',
+    from,
+    to,
     interval,
-    filter: raw.filter ?? null,
+    filter,
     totals: totals(raw.totals),
     previous: totals(raw.previous),
     timeseries: Array.isArray(raw.timeseries) ? raw.timeseries : [],

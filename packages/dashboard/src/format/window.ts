@@ -1,4 +1,4 @@
-import type { StatsData } from '@liveinsight/collector/api-types';
+import type { StatsData } from '@liveinsight/contract';
 
 const PERIOD_NAMES: Record<string, string> = {
   today: 'Today',

@@ -1,4 +1,4 @@
-import type { BreakdownRow, Breakdowns, EventRow, StatsData } from '@liveinsight/collector/api-types';
+import type { BreakdownRow, Breakdowns, EventRow, StatsData } from '@liveinsight/contract';
 import type { Table } from '../format/csv.js';
 import { countryName, formatCount, formatExact } from '../format/format.js';
 import { fill, h } from '../dom.js';

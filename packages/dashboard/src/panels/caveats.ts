@@ -1,5 +1,4 @@
-import type { Breakdowns, StatsData, StatsSection } from '@liveinsight/collector/api-types';
-import type { FilterDimension } from '../state/view-state.js';
+import type { StatsData, StatsSection } from '@liveinsight/contract';
 
 /** Reasons the API gives for a whole section (`field` is just `totals`, `breakdowns`, …). */
 export function sectionCaveats(data: StatsData, section: StatsSection): string[] {
@@ -11,27 +10,21 @@ export function allCaveats(data: StatsData, section: StatsSection): string[] {
   return data.meta.approximations.filter((a) => a.field === section || a.field.startsWith(`${section}.`)).map((a) => a.reason);
 }
 
-const OWN_BREAKDOWN: Record<FilterDimension, keyof Breakdowns> = {
-  page: 'pages',
-  referrer: 'referrers',
-  utm_source: 'utm_source',
-  utm_medium: 'utm_medium',
-  utm_campaign: 'utm_campaign',
-  country: 'countries',
-  browser: 'browsers',
-  os: 'os',
-  device: 'devices',
-  event: 'events',
-};
-
 /**
- * Whether the breakdowns of a filtered answer are narrowed by the filter. The API does not
- * say, so the answer tells: narrowed, the filter's own breakdown could hold no value but
- * the filter's (filtered by page:/a, the pages table would list /a alone).
+ * Whether the breakdowns answer to the filter: true without a filter (nothing to tell
+ * apart), else what the API says in `meta.filtered` (an older collector's answer is
+ * guessed at in normalizeStats).
  */
 export function breakdownsNarrowed(data: StatsData): boolean {
-  if (!data.filter) return true;
-  const rows: { value: string }[] = data.breakdowns[OWN_BREAKDOWN[data.filter.dimension]];
-  const wanted = data.filter.value.toLowerCase();
-  return rows.every((row) => row.value.toLowerCase() === wanted);
+  return !data.filter || data.meta.filtered.breakdowns;
+}
+
+/** The lines above the tables: their caveats, and a word when they are not filtered like the rest. */
+export function breakdownsNote(data: StatsData): string[] {
+  const lines = sectionCaveats(data, 'breakdowns');
+  // Filtered totals beside unfiltered tables would mislead without a word.
+  if (!breakdownsNarrowed(data)) {
+    lines.unshift('The tables below cover all traffic of the period: the filter narrows the overview and the chart only.');
+  }
+  return lines;
 }

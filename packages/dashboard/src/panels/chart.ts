@@ -1,4 +1,4 @@
-import type { StatsData } from '@liveinsight/collector/api-types';
+import type { StatsData } from '@liveinsight/contract';
 import uPlot from 'uplot';
 import type { Table } from '../format/csv.js';
 import { formatBucket, formatCount, pageviewsLabel } from '../format/format.js';

@@ -1,4 +1,4 @@
-import type { IngestionHealth } from '@liveinsight/collector/api-types';
+import type { IngestionHealth } from '@liveinsight/contract';
 import type { Table } from '../format/csv.js';
 import { formatCount, formatPercent } from '../format/format.js';
 import { fill, h } from '../dom.js';

@@ -1,4 +1,4 @@
-import type { RealtimeData, RealtimeMinute, RealtimeRow } from '@liveinsight/collector/api-types';
+import type { RealtimeData, RealtimeMinute, RealtimeRow } from '@liveinsight/contract';
 import type { Table } from '../format/csv.js';
 import { formatCount, pageviewsLabel } from '../format/format.js';
 import { fill, h, svg } from '../dom.js';

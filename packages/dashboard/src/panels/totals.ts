@@ -1,4 +1,4 @@
-import type { StatsData, Totals } from '@liveinsight/collector/api-types';
+import type { StatsData, Totals } from '@liveinsight/contract';
 import type { Table } from '../format/csv.js';
 import {
   formatChange,

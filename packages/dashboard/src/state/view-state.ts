@@ -4,7 +4,7 @@
  * arrive there too (`#key=…`); it is split off here and never written back.
  */
 
-import { FILTER_DIMENSIONS, INTERVALS, PERIODS } from '@liveinsight/collector/api-values';
+import { FILTER_DIMENSIONS, INTERVALS, PERIODS, type StatsData } from '@liveinsight/contract';
 
 export { FILTER_DIMENSIONS, INTERVALS, PERIODS };
 export type PresetPeriod = (typeof PERIODS)[number];
@@ -103,8 +103,16 @@ export function serializeFragment(state: ViewState): string {
   return params.toString();
 }
 
-/** The query string for GET /api/stats. */
-export function statsQuery(state: ViewState & { site: string }, extra: Record<string, string> = {}): URLSearchParams {
+/**
+ * The query string for GET /api/stats. With `offered` (the intervals an answer for this
+ * window and filter listed), an interval not among them is left out; without, the
+ * requested one is asked for and the answer says what it allows.
+ */
+export function statsQuery(
+  state: ViewState & { site: string },
+  extra: Record<string, string> = {},
+  offered?: readonly Interval[],
+): URLSearchParams {
   const params = new URLSearchParams({ site_id: state.site });
   if (state.period === 'custom' && state.from && state.to) {
     params.set('from', state.from);
@@ -112,27 +120,31 @@ export function statsQuery(state: ViewState & { site: string }, extra: Record<st
   } else {
     params.set('period', state.period === 'custom' ? DEFAULT_PERIOD : state.period);
   }
-  if (state.interval && intervalChoices(state).includes(state.interval)) params.set('interval', state.interval);
+  if (state.interval && (!offered || offered.includes(state.interval))) params.set('interval', state.interval);
   if (state.filter) params.set('filter', filterParam(state.filter));
   for (const [name, value] of Object.entries(extra)) params.set(name, value);
   return params;
 }
 
-const DAY_MS = 86_400_000;
-
-/** The bucket sizes worth offering for a period: a day of days or a year of hours helps no one. */
-export function intervalChoices(state: ViewState): Interval[] {
-  if (state.period === 'today' || state.period === '24h') return ['hour'];
-  if (state.period === '12mo') return ['day'];
-  if (state.period === 'custom' && state.from && state.to) {
-    const days = (Date.parse(state.to) - Date.parse(state.from)) / DAY_MS + 1;
-    if (days <= 2) return ['hour'];
-    if (days > 31) return ['day'];
-  }
-  return ['hour', 'day'];
+/**
+ * The bucket sizes worth offering, as the API lists them in an answer's `meta.intervals`
+ * (it knows its own limits and what a filter allows); none before an answer arrived.
+ */
+export function intervalChoices(stats: Pick<StatsData, 'meta'> | undefined): Interval[] {
+  return stats ? [...stats.meta.intervals] : [];
 }
 
-export function withChanges(state: ViewState, changes: Partial<ViewState>): ViewState {
+/** Whether two views ask for the same window and filter, so that one's answer tells the other's intervals. */
+export function sameWindow(a: ViewState, b: ViewState): boolean {
+  return serializeFragment({ ...a, interval: undefined }) === serializeFragment({ ...b, interval: undefined });
+}
+
+/**
+ * `offered` is what an answer for the resulting window listed; an interval not in it is
+ * dropped. Without it (no answer yet, or the window changed) the requested interval stays
+ * until an answer says otherwise.
+ */
+export function withChanges(state: ViewState, changes: Partial<ViewState>, offered?: readonly Interval[]): ViewState {
   const next: ViewState = { ...state, ...changes };
   for (const name of Object.keys(changes) as (keyof ViewState)[]) {
     if (changes[name] === undefined) delete next[name];
@@ -141,6 +153,6 @@ export function withChanges(state: ViewState, changes: Partial<ViewState>): View
     delete next.from;
     delete next.to;
   }
-  if (next.interval && !intervalChoices(next).includes(next.interval)) delete next.interval;
+  if (next.interval && offered && !offered.includes(next.interval)) delete next.interval;
   return next;
 }

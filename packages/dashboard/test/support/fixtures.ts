@@ -1,4 +1,4 @@
-import type { RealtimeData, StatsData } from '@liveinsight/collector/api-types';
+import type { RealtimeData, StatsData } from '@liveinsight/contract';
 
 /** A hand-made stats answer in the API's declared shape, for rendering tests. */
 export function statsFixture(overrides: Partial<StatsData> = {}): StatsData {
@@ -39,6 +39,8 @@ export function statsFixture(overrides: Partial<StatsData> = {}): StatsData {
       current_bucket_filling: true,
       filling_bucket: '2025-03-05T00:00:00.000Z',
       other_folded: true,
+      intervals: ['hour', 'day'],
+      filtered: { totals: false, previous: false, timeseries: false, breakdowns: false },
       items_read: 42,
       // A minute and a half behind: AWS folds requests into the rollups once a minute.
       counted_until: '2025-03-05T11:58:30.000Z',

@@ -1,0 +1,329 @@
+/**
+ * The dashboard's state and its loads, apart from the page: what is shown (the view in the
+ * URL fragment), the last answers of GET /api/sites, /api/stats and /api/realtime, which
+ * screen is up, and the refresh timers. Views subscribe and read `controller.*`; they change
+ * things only through `navigate`, `refresh`, `retry` and `signIn`.
+ */
+
+import type { RealtimeData, SiteSummary, StatsData } from '@liveinsight/contract';
+import { ApiError, type ApiClient } from './api/client.js';
+import type { KeyStore } from './state/key-store.js';
+import { parseFragment, sameWindow, serializeFragment, statsQuery, withChanges, type ViewState } from './state/view-state.js';
+
+/** The live counter's refresh, as the issue asks: every 10 seconds while the tab is visible. */
+export const REALTIME_REFRESH_MS = 10_000;
+/** Stats of a window that ends now are refreshed too, less often: rollups move slower than the counter. */
+export const STATS_REFRESH_MS = 60_000;
+
+export type Screen = 'loading' | 'signin' | 'empty' | 'dashboard';
+
+/** What changed; the new values are read from the controller. */
+export type ControllerEvent =
+  /** `screen` was set (again): the views show it. */
+  | { type: 'screen' }
+  /** The view state was navigated to (by a click, Back, a pasted link or the start). */
+  | { type: 'view'; siteChanged: boolean }
+  /** The view changed in passing (the dashboard's own correction), or a stats request started. */
+  | { type: 'toolbar' }
+  /** A new list of sites. */
+  | { type: 'sites' }
+  /** A stats request started (`busy`) or ended; quiet refreshes do not say they start. */
+  | { type: 'busy'; busy: boolean }
+  /** A new stats answer, in `stats`. */
+  | { type: 'stats' }
+  /** A new realtime answer, in `realtime`. */
+  | { type: 'realtime' }
+  /** A request failed; `retry()` tries it again. */
+  | { type: 'error'; error: unknown }
+  | { type: 'error-cleared' }
+  /** The key was refused (or missing): the sign-in screen is up. */
+  | { type: 'signin'; error: ApiError; hadKey: boolean };
+
+export interface ControllerDeps {
+  api: ApiClient;
+  keys: KeyStore;
+}
+
+export interface Controller {
+  readonly view: ViewState;
+  readonly screen: Screen;
+  readonly sites: readonly SiteSummary[];
+  /** The last stats answer for the current site (it may be for the previous window while a new one loads). */
+  readonly stats: StatsData | undefined;
+  readonly realtime: RealtimeData | undefined;
+  subscribe(listener: (event: ControllerEvent) => void): () => void;
+  /** Loads what the view needs: the first call starts the dashboard. */
+  start(): void;
+  /** Applies a change to the view and records it in the URL (so Back undoes it). */
+  navigate(changes: Partial<ViewState>): void;
+  /** Loads the stats again; `quiet` keeps the panels as they are until the answer is in. */
+  refresh(quiet?: boolean): Promise<void>;
+  /** Repeats the request that failed last. */
+  retry(): void;
+  /** Stores a new key and starts over with it. */
+  signIn(key: string): void;
+  /** Removes the global listeners and timers; answers still in flight are dropped. */
+  stop(): void;
+}
+
+export function createController({ api, keys }: ControllerDeps): Controller {
+  const listeners = new Set<(event: ControllerEvent) => void>();
+  let view: ViewState = takeFragment().state;
+  let screen: Screen = 'loading';
+  let sites: SiteSummary[] = [];
+  let stats: StatsData | undefined;
+  /** The view `stats` answered: its `meta.intervals` hold for that window and filter only. */
+  let statsView: ViewState | undefined;
+  let realtime: RealtimeData | undefined;
+  // Responses that arrive after a newer request started are dropped: aborting them
+  // instead would show up as failed requests in the network log.
+  let statsRequest = 0;
+  let realtimeRequest = 0;
+  let again: () => void = () => void loadSites();
+  /** The sign-in form is up for a refused key; set until a new key is tried. */
+  let waitingForKey = false;
+  const timers: number[] = [];
+  const lifetime = new AbortController();
+  const { signal } = lifetime;
+
+  function emit(event: ControllerEvent): void {
+    for (const listener of listeners) listener(event);
+  }
+
+  function setScreen(next: Screen): void {
+    screen = next;
+    emit({ type: 'screen' });
+  }
+
+  /** Reads the fragment; a key found there is stored and removed from the address bar. */
+  function takeFragment(): { state: ViewState; newKey: boolean } {
+    const parsed = parseFragment(location.hash);
+    if (parsed.key) {
+      keys.set(parsed.key);
+      const fragment = serializeFragment(parsed.state);
+      history.replaceState(history.state, '', `${location.pathname}${location.search}${fragment ? `#${fragment}` : ''}`);
+    }
+    return { state: parsed.state, newKey: Boolean(parsed.key) };
+  }
+
+  /** The intervals an answer listed for this view's window and filter, when one is in. */
+  function offeredFor(state: ViewState): readonly StatsData['interval'][] | undefined {
+    return stats && statsView && sameWindow(statsView, state) ? stats.meta.intervals : undefined;
+  }
+
+  /** Rewrites the URL for a change the dashboard made itself (Back does not undo it). */
+  function replaceView(next: ViewState): void {
+    view = next;
+    history.replaceState(history.state, '', `#${serializeFragment(view)}`);
+    emit({ type: 'toolbar' });
+  }
+
+  function showError(error: unknown, retry: () => void): void {
+    again = retry;
+    emit({ type: 'error', error });
+  }
+
+  function askForKey(error: ApiError): void {
+    // Stats and realtime fail together when a key is revoked: the first one explains.
+    if (waitingForKey) return;
+    waitingForKey = true;
+    stopTimers();
+    const hadKey = Boolean(keys.get());
+    keys.clear();
+    setScreen('signin');
+    emit({ type: 'error-cleared' });
+    emit({ type: 'signin', error, hadKey });
+  }
+
+  function handleFailure(error: unknown, retry: () => void): void {
+    if (error instanceof ApiError && error.unauthorized) askForKey(error);
+    else showError(error, retry);
+  }
+
+  function showEmpty(): void {
+    stopTimers();
+    setScreen('empty');
+  }
+
+  async function loadSites(): Promise<void> {
+    emit({ type: 'error-cleared' });
+    if (!stats) setScreen('loading');
+    let answer: SiteSummary[];
+    try {
+      answer = (await api.sites()).sites;
+    } catch (error) {
+      if (!signal.aborted) handleFailure(error, () => void loadSites());
+      return;
+    }
+    if (signal.aborted) return;
+    sites = answer;
+    const busiest = [...sites].sort((a, b) => b.pageviews_24h - a.pageviews_24h)[0];
+    if (!view.site && busiest) replaceView(withChanges(view, { site: busiest.site_id }));
+    emit({ type: 'sites' });
+    if (!view.site) {
+      showEmpty();
+      return;
+    }
+    setScreen(stats ? 'dashboard' : 'loading');
+    await Promise.all([loadStats(), loadRealtime()]);
+    startTimers();
+  }
+
+  async function loadStats(quiet = false): Promise<void> {
+    const site = view.site;
+    if (!site) return;
+    const request = ++statsRequest;
+    const asked = view;
+    if (!quiet) emit({ type: 'busy', busy: true });
+    emit({ type: 'toolbar' });
+    try {
+      const data = await api.stats(statsQuery({ ...asked, site }, { include: 'health' }, offeredFor(asked)));
+      if (request !== statsRequest || signal.aborted) return;
+      stats = data;
+      statsView = asked;
+      emit({ type: 'error-cleared' });
+      // The answer says which intervals this window allows: one it does not is dropped.
+      if (view.interval && !data.meta.intervals.includes(view.interval) && sameWindow(view, asked)) {
+        replaceView(withChanges(view, {}, data.meta.intervals));
+      }
+      const nothing = data.totals.pageviews === 0 && data.totals.events === 0 && data.totals.sessions === 0;
+      if (nothing && !data.filter && !sites.some((s) => s.site_id === data.site_id)) {
+        showEmpty();
+        return;
+      }
+      setScreen('dashboard');
+      emit({ type: 'stats' });
+    } catch (error) {
+      if (request !== statsRequest || signal.aborted) return;
+      // An interval the API refuses for this window (hours for a year): ask without it,
+      // and the answer lists what it allows.
+      if (error instanceof ApiError && error.status === 400 && asked.interval && sameWindow(view, asked)) {
+        replaceView(withChanges(view, { interval: undefined }));
+        void loadStats(quiet);
+        return;
+      }
+      handleFailure(error, () => void loadStats());
+    } finally {
+      if (request === statsRequest) emit({ type: 'busy', busy: false });
+    }
+  }
+
+  async function loadRealtime(): Promise<void> {
+    const site = view.site;
+    if (!site) return;
+    const request = ++realtimeRequest;
+    try {
+      const data = await api.realtime(site);
+      if (request !== realtimeRequest || signal.aborted) return;
+      realtime = data;
+      emit({ type: 'realtime' });
+    } catch (error) {
+      if (request === realtimeRequest && !signal.aborted) handleFailure(error, () => void loadRealtime());
+    }
+  }
+
+  function apply(next: ViewState): void {
+    const siteChanged = next.site !== view.site;
+    view = next;
+    if (siteChanged) {
+      stats = undefined;
+      statsView = undefined;
+      realtime = undefined;
+    }
+    emit({ type: 'view', siteChanged });
+    if (siteChanged) void loadSites();
+    else void loadStats();
+  }
+
+  function startTimers(): void {
+    stopTimers();
+    if (document.hidden || !view.site) return;
+    timers.push(window.setInterval(() => void loadRealtime(), REALTIME_REFRESH_MS));
+    timers.push(
+      window.setInterval(() => {
+        if (stats && Date.parse(stats.to) >= Date.now() - STATS_REFRESH_MS) void loadStats(true);
+      }, STATS_REFRESH_MS),
+    );
+  }
+
+  function stopTimers(): void {
+    for (const timer of timers.splice(0)) clearInterval(timer);
+  }
+
+  const global = { signal };
+  window.addEventListener(
+    'hashchange',
+    () => {
+      const { state: next, newKey } = takeFragment();
+      if (newKey) {
+        // A link with another key was pasted: start over with it.
+        waitingForKey = false;
+        view = next;
+        stats = undefined;
+        statsView = undefined;
+        emit({ type: 'view', siteChanged: false });
+        void loadSites();
+      } else if (serializeFragment(next) !== serializeFragment(view)) {
+        apply(next);
+      }
+    },
+    global,
+  );
+
+  document.addEventListener(
+    'visibilitychange',
+    () => {
+      if (document.hidden) {
+        stopTimers();
+      } else if (screen === 'dashboard') {
+        void loadRealtime();
+        startTimers();
+      }
+    },
+    global,
+  );
+
+  return {
+    get view() {
+      return view;
+    },
+    get screen() {
+      return screen;
+    },
+    get sites() {
+      return sites;
+    },
+    get stats() {
+      return stats;
+    },
+    get realtime() {
+      return realtime;
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    start() {
+      emit({ type: 'view', siteChanged: false });
+      void loadSites();
+    },
+    navigate(changes) {
+      const next = withChanges(view, changes, offeredFor({ ...view, ...changes }));
+      const fragment = serializeFragment(next);
+      if (fragment === serializeFragment(view)) return;
+      history.pushState(history.state, '', `#${fragment}`);
+      apply(next);
+    },
+    refresh: (quiet) => loadStats(quiet),
+    retry: () => again(),
+    signIn(key) {
+      keys.set(key);
+      waitingForKey = false;
+      void loadSites();
+    },
+    stop() {
+      lifetime.abort();
+      stopTimers();
+    },
+  };
+}
