@@ -6,9 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { build } from 'esbuild';
+import { reportBundles } from './bundles.js';
 import { startLocalStack } from '../src/local/index.js';
 import { mapLimit } from '../src/lib/concurrency.js';
 import { capacitySnapshot, resetCapacity, type CapacityTotals } from '../src/store/capacity.js';
@@ -144,23 +143,8 @@ try {
 
   // ------------------------------------------------------------------ 5. bundle sizes
   log();
-  log('5. Lambda bundles (esbuild, minified ESM for node22, AWS SDK included, as infra bundles them)');
-  for (const name of ['events', 'aggregate', 'realtime', 'stats', 'sites']) {
-    const result = await build({
-      entryPoints: [`${HERE}../src/handlers/${name}.ts`],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node22',
-      mainFields: ['module', 'main'],
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-      minify: true,
-      write: false,
-      logLevel: 'error',
-    });
-    const code = result.outputFiles[0]!.contents;
-    log(`   ${name.padEnd(9)} ${fmt(code.length / 1024)} KiB minified, ${fmt(gzipSync(code).length / 1024)} KiB gzipped`);
-  }
+  log('5. Lambda bundles (esbuild, minified ESM for node22, AWS SDK included, as infra bundles them; cold import under Node 22, median of 5 processes)');
+  await reportBundles(log);
   log();
   log(`Done in ${elapsed()}.`);
 } finally {
