@@ -6,8 +6,9 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 
-// In dependency order: the SPA example bundles the SDK.
+// In dependency order: every package imports the contract; the SPA example bundles the SDK.
 const builds = [
+  { workspace: 'packages/contract', output: 'dist/index.js' },
   { workspace: 'packages/sdk', output: 'dist/cdn/liveinsight.js' },
   { workspace: 'packages/collector', output: 'dist/local/main.js' },
   { workspace: 'packages/dashboard', output: 'dist/index.html' },
