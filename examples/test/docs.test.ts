@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BACKFILL_WINDOW_MS, FUTURE_WINDOW_MS, PAST_WINDOW_MS } from '../../packages/collector/src/service/enrich.js';
@@ -70,5 +70,22 @@ describe('docs match the code', () => {
     };
     const missing = paths.flatMap(expand).filter((path) => !existsSync(`${ROOT}${path}`));
     expect(missing).toEqual([]);
+  });
+
+  it('architecture.md: the code map names every source folder and every collector module', () => {
+    const map = architecture.slice(architecture.indexOf('## Code map'));
+    const named = [...map.matchAll(/^\|[^|\n]*\| `([^`]+)` \|$/gm)].flatMap((m) => {
+      const braces = /^(.*)\{([^}]+)\}(.*)$/.exec(m[1]!);
+      return braces ? braces[2]!.split(',').map((part) => braces[1] + part + braces[3]) : [m[1]!];
+    });
+    const covered = (path: string) => named.some((entry) => path === entry || (entry.endsWith('/') && path.startsWith(entry)));
+    const sourceFolders = ['packages/contract/src', 'packages/collector/src', 'packages/sdk/src', 'packages/dashboard/src', 'infra/lib'];
+    const files = (dir: string): string[] =>
+      readdirSync(`${ROOT}${dir}`, { withFileTypes: true }).flatMap((entry) =>
+        entry.isDirectory() ? files(`${dir}/${entry.name}`) : entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [`${dir}/${entry.name}`] : [],
+      );
+    // The tracker, the dashboard and the CDK app are named as folders; the collector module by module.
+    const unnamed = sourceFolders.flatMap(files).filter((path) => !covered(path));
+    expect(unnamed).toEqual([]);
   });
 });

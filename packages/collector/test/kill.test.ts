@@ -1,24 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mapLimit, sleep } from '../src/lib/concurrency.js';
 import { CHROME_UA } from './support/api.js';
+import { freePort } from './support/ports.js';
 
 const MAIN = fileURLToPath(new URL('../src/local/main.ts', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'liveinsight-kill-'));
 afterAll(() => (process.env.KILL_TEST_KEEP ? console.log(`kept ${dataDir}`) : rmSync(dataDir, { recursive: true, force: true })));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** `npm start`'s process, on the test's data dir; resolves once it serves. */
 async function startStack(port: number): Promise<ChildProcess> {
