@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { BACKFILL_WINDOW_MS, FUTURE_WINDOW_MS, PAST_WINDOW_MS } from '../../packages/collector/src/service/enrich.js';
 import { IDLE_MS, LIVE_SESSION_TTL_MS } from '../../packages/collector/src/service/session-math.js';
 import { visitorDayTtl } from '../../packages/collector/src/service/visitors.js';
-import { CAPS } from '../../packages/collector/src/store/keys.js';
+import { DEFAULT_CAPS } from '../../packages/collector/src/store/keys.js';
 import { ACTIVITY_SHARDS, EVENTS_STREAM, TABLES } from '../../packages/collector/src/store/tables.js';
 import { KEYS, LIMITS } from '../../packages/sdk/src/lib/limits.js';
 
@@ -50,7 +50,7 @@ describe('docs match the code', () => {
   it('architecture.md: the numbers of the ingestion and read paths', () => {
     expect(architecture).toContain(`{site}#{0..${ACTIVITY_SHARDS - 1}}`);
     expect(architecture).toContain(`spread over ${ACTIVITY_SHARDS} shards`);
-    expect(CAPS).toEqual({ page: 1000, source: 500, tech: 300, country: 300, event: 200, prop: 1000 });
+    expect(DEFAULT_CAPS).toEqual({ page: 1000, source: 500, tech: 300, country: 300, event: 200, prop: 1000 });
     expect(architecture).toContain('(pages 1,000, sources\n  500, browsers/OS/devices 300, countries 300, events 200, props 1,000)');
     expect(IDLE_MS).toBe(30 * 60_000);
     expect(PAST_WINDOW_MS).toBe(DAY);

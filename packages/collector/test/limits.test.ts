@@ -5,7 +5,7 @@ import { LIMITS, REASON } from '@liveinsight/contract';
 import { sessionKey } from '../src/service/session-math.js';
 import { capacitySnapshot } from '../src/store/capacity.js';
 import { getDocumentClient } from '../src/store/client.js';
-import { CAPS, dayPkOfLabel } from '../src/store/keys.js';
+import { dayPkOfLabel } from '../src/store/keys.js';
 import { queryPartitions } from '../src/store/stats-store.js';
 import { tableName } from '../src/store/tables.js';
 import { backfill, newSessionId, onDay, postEvents, stats, useApiKey, wireEvent } from './support/api.js';
@@ -13,7 +13,7 @@ import { parse } from './support/events.js';
 import { useTestStore } from './support/store.js';
 import { DAY, HOUR, label, TODAY } from './support/time.js';
 
-useTestStore();
+const { consumingWith } = useTestStore();
 useApiKey('limits-test-key');
 
 const statsWrites = () => capacitySnapshot().write[tableName('stats')] ?? 0;
@@ -47,20 +47,15 @@ describe('writes per request', () => {
   it('sends values of a full bucket straight to (other) and still counts every one', async () => {
     const site = 'fullbucket.test';
     const at = TODAY - 4 * DAY + 9 * HOUR;
-    const saved = CAPS.prop;
-    CAPS.prop = 3;
     const over = 29;
-    let secondWrites: number;
-    try {
+    const secondWrites = await consumingWith({ caps: { prop: 3 } }, async () => {
       // Five distinct values: three admitted, two over the cap (the bucket is found full).
       await backfill([wireEvent({ session: newSessionId(), at, site, type: 'signup', props: { a: 1, b: 2, c: 3, d: 4, e: 5 } })]);
       const props = Object.fromEntries(Array.from({ length: over }, (_, i) => [`k${i}`, i]));
       const before = statsWrites();
       await backfill([wireEvent({ session: newSessionId(), at: at + 1000, site, type: 'signup', props })]);
-      secondWrites = statsWrites() - before;
-    } finally {
-      CAPS.prop = saved;
-    }
+      return statsWrites() - before;
+    });
     // Each over-cap value once (to its (other) item), plus the handful of totals and dimensions;
     // a failed conditional add and a refused slot claim per value would be three each.
     expect(secondWrites).toBeLessThan(2 * over);

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CAPS } from '../src/store/keys.js';
 import { TOP_ROWS } from '../src/service/stats.js';
 import { backfill, ingestOk, newSessionId, sites, stats, useApiKey, wireEvent } from './support/api.js';
 import { useTestStore } from './support/store.js';
 import { DAY, HOUR, label, TODAY } from './support/time.js';
 
-useTestStore();
+const { consumingWith } = useTestStore();
 useApiKey('stats-test-key');
 
 
@@ -63,13 +62,7 @@ describe('GET /api/stats', () => {
 
   it('folds values past the per-day cap into (other), and keeps the counts', async () => {
     const site = 'capped.test';
-    const saved = CAPS.page;
-    CAPS.page = 3;
-    try {
-      await traffic(site, 6, TODAY - 4 * DAY + HOUR, 6);
-    } finally {
-      CAPS.page = saved;
-    }
+    await consumingWith({ caps: { page: 3 } }, () => traffic(site, 6, TODAY - 4 * DAY + HOUR, 6));
     const data = await stats({ site_id: site, from: label(TODAY - 4 * DAY), to: label(TODAY - 4 * DAY) });
     // Which three pages get the slots depends on the order the sessions are counted in.
     const admitted = data.breakdowns.pages.filter((row) => row.value !== '(other)');

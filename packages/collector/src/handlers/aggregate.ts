@@ -1,3 +1,4 @@
+import type { KinesisStreamEvent } from 'aws-lambda';
 import { aggregate } from '../service/aggregate.js';
 
 /**
@@ -5,4 +6,5 @@ import { aggregate } from '../service/aggregate.js';
  * bisect on error, ReportBatchItemFailures). A failed session reports its first record;
  * any other failure throws, and Lambda sends the batch again.
  */
-export const handler = aggregate;
+// (Lambda's second argument is its context, not options: the defaults apply.)
+export const handler = (event: KinesisStreamEvent) => aggregate(event);

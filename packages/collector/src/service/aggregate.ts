@@ -26,6 +26,7 @@ import { shortHash } from '../lib/hash.js';
 import { dayLabel } from '../lib/time.js';
 import { visitorPk, type Family } from '../store/keys.js';
 import { commitSession, expireSession, getSession, isExpired, type SessionItem } from '../store/sessions-store.js';
+import type { Caps } from '../store/keys.js';
 import { applyTagged, claimVisitorMarker, type Increment, type Tagged } from '../store/stats-store.js';
 import { saveProgress } from '../store/progress-store.js';
 import { decodeRecord, type StreamEvent } from '../stream/record.js';
@@ -62,7 +63,12 @@ interface OutboxEntry {
  */
 type Outbox = OutboxEntry[];
 
-export async function aggregate(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
+export interface AggregateOptions {
+  /** Distinct values kept per family and day bucket (store/keys.ts DEFAULT_CAPS). */
+  caps?: Caps;
+}
+
+export async function aggregate(event: KinesisStreamEvent, options: AggregateOptions = {}): Promise<KinesisStreamBatchResponse> {
   const records = event.Records;
   if (!records.length) return { batchItemFailures: [] };
   const shard = shardTag(shardOf(records[0]!));
@@ -102,7 +108,7 @@ export async function aggregate(event: KinesisStreamEvent): Promise<KinesisStrea
   const contributions = outcomes.flatMap((outcome) =>
     outcome.status === 'fulfilled' ? outcome.value.filter((c) => c.tag <= lastTag && (cutoff === undefined || c.tag < cutoff)) : [],
   );
-  await applyTagged(contributions, shard);
+  await applyTagged(contributions, shard, options.caps);
   if (failedAt !== undefined) {
     console.error(JSON.stringify({ level: 'error', msg: 'session commit failed; the batch resumes there', seq: failedAt, error: String(failure) }));
     return { batchItemFailures: [{ itemIdentifier: failedAt }] };

@@ -33,8 +33,11 @@ export const FAMILY = {
 
 export type Family = (typeof FAMILY)[keyof typeof FAMILY];
 
-/** Distinct values kept per family per day bucket; later newcomers count as `(other)`. */
-export const CAPS: Partial<Record<Family, number>> = {
+/** Distinct values kept per family and day bucket; later newcomers count as `(other)`. */
+export type Caps = Readonly<Partial<Record<Family, number>>>;
+
+/** The caps the consumer applies unless it is given others (aggregate's options). */
+export const DEFAULT_CAPS: Caps = {
   page: 1000,
   source: 500,
   tech: 300,

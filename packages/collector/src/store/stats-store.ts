@@ -5,7 +5,7 @@ import { getDocumentClient, onStoreReset } from './client.js';
 import { conditionalWrite } from './conditional-write.js';
 import { StorageUnavailableError } from '../errors.js';
 import { isOutage, storeCall, toStorageError } from './failures.js';
-import { CAPS, FAMILY, otherKey, SITES_PK, saltPk, sortKey, type Family } from './keys.js';
+import { DEFAULT_CAPS, FAMILY, otherKey, SITES_PK, saltPk, sortKey, type Caps, type Family } from './keys.js';
 import { tableName } from './tables.js';
 
 /** One atomic ADD of counters to one rollup item. */
@@ -65,12 +65,12 @@ interface RollupWrite {
  * every item written with it. Throws StorageUnavailableError when any write failed (the
  * batch is retried, and what landed is not added again).
  */
-export async function applyTagged(contributions: readonly Tagged[], shard: string): Promise<{ items: number }> {
+export async function applyTagged(contributions: readonly Tagged[], shard: string, caps: Caps = DEFAULT_CAPS): Promise<{ items: number }> {
   const flat = contributions.flatMap((c) => c.increments.map((inc) => ({ inc, tag: c.tag })));
   const distinct = new Map<string, Increment>();
   for (const { inc } of flat) distinct.set(`${inc.pk}\n${sortKeyOf(inc)}`, inc);
   const keys = [...distinct.keys()];
-  const resolved = await settleLimit(keys, UPDATE_CONCURRENCY, (key) => targetOf(distinct.get(key)!));
+  const resolved = await settleLimit(keys, UPDATE_CONCURRENCY, (key) => targetOf(distinct.get(key)!, caps));
   const target = new Map<string, string>();
   resolved.forEach((outcome, i) => {
     if (outcome.status === 'rejected') throw toStorageError(outcome.reason, 'rollup cap');
@@ -242,12 +242,12 @@ async function admittedIfFull(pk: string, family: Family): Promise<Set<string> |
 }
 
 /** The sort key an increment is written to: its own, or (other) when its bucket is full. */
-async function targetOf(inc: Increment): Promise<string> {
+async function targetOf(inc: Increment, caps: Caps): Promise<string> {
   const other = otherKey(inc.family, inc.parts);
   const sk = sortKeyOf(inc);
   // Too long for DynamoDB: counted where over-cap values go, rather than losing the batch.
   if (Buffer.byteLength(sk, 'utf8') > MAX_SORT_KEY_BYTES) return other;
-  const cap = CAPS[inc.family];
+  const cap = caps[inc.family];
   const cacheKey = `${inc.pk}\n${sk}`;
   if (cap === undefined || knownKeys.has(cacheKey) || sk === other) return sk;
   const admitted = await admittedIfFull(inc.pk, inc.family);

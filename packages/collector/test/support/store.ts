@@ -5,7 +5,7 @@ import { startDynalite, type EmbeddedStore } from '../../src/local/dynalite.js';
 import { resetDocumentClient } from '../../src/store/client.js';
 import { ensureTables } from '../../src/store/create-tables.js';
 import { TABLES } from '../../src/store/tables.js';
-import { aggregate } from '../../src/service/aggregate.js';
+import { aggregate, type AggregateOptions } from '../../src/service/aggregate.js';
 import { setEventsStream } from '../../src/stream/events-stream.js';
 import { inlineStream, type InlineStream } from '../../src/stream/inline-stream.js';
 
@@ -14,11 +14,25 @@ import { inlineStream, type InlineStream } from '../../src/stream/inline-stream.
  * by the same environment variables the Lambda functions read, and an events stream
  * whose consumer runs before a request answers (stream/inline-stream.ts).
  */
-export function useTestStore(): { endpoint: () => string; stream: () => InlineStream } {
+export function useTestStore(): {
+  endpoint: () => string;
+  stream: () => InlineStream;
+  /** Runs `body` with the consumer given these options (caps lowered, say), then the defaults again. */
+  consumingWith: <T>(options: AggregateOptions, body: () => Promise<T>) => Promise<T>;
+} {
   let store: EmbeddedStore | undefined;
   let stream: InlineStream | undefined;
+  let options: AggregateOptions = {};
+  const consumingWith = async <T>(given: AggregateOptions, body: () => Promise<T>): Promise<T> => {
+    options = given;
+    try {
+      return await body();
+    } finally {
+      options = {};
+    }
+  };
   beforeAll(async () => {
-    stream = inlineStream(aggregate);
+    stream = inlineStream((event) => aggregate(event, options));
     setEventsStream(stream);
     store = await startDynalite();
     process.env.DYNAMODB_ENDPOINT = store.endpoint;
@@ -38,5 +52,5 @@ export function useTestStore(): { endpoint: () => string; stream: () => InlineSt
     resetDocumentClient();
     await store?.close();
   });
-  return { endpoint: () => store!.endpoint, stream: () => stream! };
+  return { endpoint: () => store!.endpoint, stream: () => stream!, consumingWith };
 }
