@@ -10,9 +10,9 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { reportBundles } from './bundles.js';
 import { startLocalStack } from '../src/local/index.js';
 import { mapLimit } from '../src/lib/concurrency.js';
-import { capacitySnapshot, resetCapacity, type CapacityTotals } from '../src/store/capacity.js';
-import { createDocumentClient } from '../src/store/client.js';
-import { tableName } from '../src/store/tables.js';
+import { record, type RecordedRequest, type Recorder } from '../capacity/recorder.js';
+import { createDocumentClient, getDocumentClient } from '../src/store/client.js';
+import { tableName, type TableId } from '../src/store/tables.js';
 import { ingestBatch, senderOf, type BatchEntry } from '../src/service/ingest.js';
 import { parseEventsBody } from '../src/service/validate.js';
 import { chunk, sessions, type Session, type WireEvent } from './traffic.js';
@@ -90,6 +90,10 @@ try {
   const batches = (list: Session[]) => list.flatMap((s) => chunk(s.events, 10).map((events) => ({ session: s, events })));
   const requests = batches(live);
   const liveResult = await sendOverHttp(requests);
+  // The same mix again for another site, with every DynamoDB request recorded: the recorder
+  // reads each item around its write to bill it, which would slow the timed run above.
+  const unitsRequests = batches(liveTraffic('bench-units.example', 7));
+  const unitsResult = await sendOverHttp(unitsRequests, { recorded: true });
   const liveEvents = requests.reduce((sum, r) => sum + r.events.length, 0);
   const livePageviews = live.reduce((sum, s) => sum + s.pageviews, 0);
   log(
@@ -98,17 +102,17 @@ try {
   );
   log(`   ${fmt(liveEvents / liveResult.seconds, 0)} events/s, ${fmt(requests.length / liveResult.seconds, 0)} requests/s; latency p50 ${fmt(percentile(liveResult.latencies, 50))} ms, p99 ${fmt(percentile(liveResult.latencies, 99))} ms`);
   log(`   the consumer had counted everything ${fmt(liveResult.catchUpSeconds, 1)} s after the last answer`);
-  log(`   dynalite's floor for comparison: ${fmt(rawRate, 0)} single puts/s; the collector makes ${fmt(liveResult.capacity.calls.write / liveEvents, 2)} write calls per event`);
-  report(`3. Write units for that mix (batches of up to 10, one session each)`, liveResult.capacity, liveEvents, livePageviews);
+  log(`   dynalite's floor for comparison: ${fmt(rawRate, 0)} single puts/s; the collector makes ${fmt(unitsResult.capacity!.calls.write / liveEvents, 2)} write calls per event`);
+  report(`3. Write units for that mix (batches of up to 10, one session each)`, unitsResult.capacity!, liveEvents, livePageviews);
 
   // One request per page visit, as a multi-page site's tracker sends them on pagehide.
   const visits = [...sessions({ seed: 8, site: 'bench-visits.example', sessions: 200, from: now - 40 * MIN, to: now - 20 * MIN, visitors: 150 })];
   const visitRequests = visits.flatMap((s) => perVisit(s).map((events) => ({ session: s, events })));
-  const visitResult = await sendOverHttp(visitRequests);
+  const visitResult = await sendOverHttp(visitRequests, { recorded: true });
   const visitEvents = visitRequests.reduce((a, r) => a + r.events.length, 0);
   report(
     `   Same mix, one request per page visit (${visitRequests.length} requests, mean ${fmt(visitEvents / visitRequests.length)} events)`,
-    visitResult.capacity,
+    visitResult.capacity!,
     visitEvents,
     visits.reduce((a, s) => a + s.pageviews, 0),
   );
@@ -157,14 +161,15 @@ try {
 interface HttpRun {
   seconds: number;
   latencies: number[];
-  capacity: CapacityTotals;
+  /** Only for a recorded run. */
+  capacity?: CapacityTotals;
   /** From the last answer to the consumer having counted everything. */
   catchUpSeconds: number;
 }
 
 /** Sends the requests, 8 in flight, then waits for the stream's consumer to count them. */
-async function sendOverHttp(requests: { session: Session; events: unknown[] }[]): Promise<HttpRun> {
-  resetCapacity();
+async function sendOverHttp(requests: { session: Session; events: unknown[] }[], options: { recorded?: boolean } = {}): Promise<HttpRun> {
+  const recorder = options.recorded ? record(getDocumentClient(), storeEndpoint) : undefined;
   const latencies: number[] = [];
   const t0 = performance.now();
   await mapLimit(requests, CONCURRENCY, async ({ session, events }) => {
@@ -187,7 +192,34 @@ async function sendOverHttp(requests: { session: Session; events: unknown[] }[])
   });
   const t1 = performance.now();
   await stack.caughtUp(600_000);
-  return { seconds: (t1 - t0) / 1000, latencies, capacity: capacitySnapshot(), catchUpSeconds: (performance.now() - t1) / 1000 };
+  const catchUpSeconds = (performance.now() - t1) / 1000;
+  recorder?.detach();
+  return { seconds: (t1 - t0) / 1000, latencies, ...(recorder && { capacity: totalsOf(recorder.requests) }), catchUpSeconds };
+}
+
+interface CapacityTotals {
+  /** Write units per table, as DynamoDB bills them (the recorder's size rules; a refused write costs too). */
+  write: Partial<Record<TableId, number>>;
+  /** ActivityIndex writes, which DynamoDB bills and dynalite does not report. */
+  indexWrites: number;
+  calls: { write: number; read: number };
+}
+
+function totalsOf(requests: readonly RecordedRequest[]): CapacityTotals {
+  const totals: CapacityTotals = { write: {}, indexWrites: 0, calls: { write: 0, read: 0 } };
+  for (const r of requests) {
+    if (r.read) totals.calls.read++;
+    else if (r.op === 'index write') totals.indexWrites += r.units;
+    else {
+      totals.calls.write++;
+      totals.write[r.table] = (totals.write[r.table] ?? 0) + r.units;
+    }
+  }
+  return totals;
+}
+
+function readUnitsOf(recorder: Recorder): number {
+  return recorder.requests.filter((r) => r.read).reduce((sum, r) => sum + r.units, 0);
 }
 
 /** A page view with what follows it (custom events, engagement): what a multi-page site sends per visit. */
@@ -201,16 +233,16 @@ function perVisit(session: Session): unknown[][] {
 }
 
 function report(title: string, capacity: CapacityTotals, events: number, pageviews: number): void {
-  const table = (id: 'sessions' | 'stats') => capacity.write[tableName(id)] ?? 0;
+  const table = (id: 'sessions' | 'stats') => capacity.write[id] ?? 0;
   const units = table('sessions') + table('stats');
   const withIndex = units + capacity.indexWrites;
   log(`${title}:`);
   log(
-    `   write units (ReturnConsumedCapacity): sessions ${fmt(table('sessions'), 0)}, stats ${fmt(table('stats'), 0)}` +
+    `   write units (recorded, by DynamoDB's size rules): sessions ${fmt(table('sessions'), 0)}, stats ${fmt(table('stats'), 0)}` +
       ` = ${fmt(units / events, 2)} per event, ${fmt(units / pageviews, 2)} per page view`,
   );
   log(
-    `   + ActivityIndex writes DynamoDB bills and dynalite does not report (counted): ${fmt(capacity.indexWrites, 0)}` +
+    `   + ActivityIndex writes DynamoDB bills and dynalite does not report (derived from each item before and after): ${fmt(capacity.indexWrites, 0)}` +
       ` → ${fmt(withIndex / events, 2)} per event, ${fmt(withIndex / pageviews, 2)} per page view (target ≤ 4)`,
   );
   log(`   on-demand cost: $${fmt((withIndex / events) * USD_PER_MILLION_WRITE_UNITS, 2)} per million events, $${fmt((withIndex / pageviews) * USD_PER_MILLION_WRITE_UNITS, 2)} per million page views`);
@@ -293,9 +325,9 @@ async function statsLatency(...sites: [string, string]): Promise<Record<'warm' |
     const runs: { site: string; items: number; readUnits: number; samples: number[] }[] = [];
     for (const site of sites) {
       for (let i = 0; i < 3; i++) await once(site);
-      resetCapacity();
-      const { items } = await once(site);
-      const readUnits = Object.values(capacitySnapshot().read).reduce((a, b) => a + b, 0);
+      const recorder = record(getDocumentClient(), storeEndpoint);
+      const { items } = await once(site).finally(() => recorder.detach());
+      const readUnits = readUnitsOf(recorder);
       runs.push({ site, items, readUnits, samples: [] });
     }
     for (let i = 0; i < RUNS; i++) {

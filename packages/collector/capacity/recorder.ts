@@ -111,6 +111,14 @@ export function record(client: DynamoDBDocumentClient, endpoint: string): Record
   const read = async (table: TableId, key: Item) =>
     (await shadow.send(new GetItemCommand({ TableName: tableName(table), Key: key, ConsistentRead: true }))).Item;
 
+  // Asked for before the document client translates its input (the store's code does not ask).
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
+      return next(args);
+    },
+    { step: 'initialize', name: 'capacityReturn' },
+  );
   const attempts = new WeakMap<object, number>();
   client.middlewareStack.add(
     (next, context) => async (args) => {
@@ -191,6 +199,7 @@ export function record(client: DynamoDBDocumentClient, endpoint: string): Record
     requests,
     reset: () => void (requests.length = 0),
     detach: () => {
+      client.middlewareStack.remove('capacityReturn');
       client.middlewareStack.remove('capacityRecorder');
       client.middlewareStack.remove('capacityAttempts');
       shadow.destroy();

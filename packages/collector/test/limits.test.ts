@@ -1,9 +1,9 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { record } from '../capacity/recorder.js';
 import { describe, expect, it } from 'vitest';
 import { PROP_ITEMS_PER_BATCH } from '../src/service/increments.js';
 import { LIMITS, REASON } from '@liveinsight/contract';
 import { sessionKey } from '../src/service/session-math.js';
-import { capacitySnapshot } from '../src/store/capacity.js';
 import { getDocumentClient } from '../src/store/client.js';
 import { dayPkOfLabel } from '../src/store/keys.js';
 import { queryPartitions } from '../src/store/stats-store.js';
@@ -13,10 +13,19 @@ import { parse } from './support/events.js';
 import { useTestStore } from './support/store.js';
 import { DAY, HOUR, label, TODAY } from './support/time.js';
 
-const { consumingWith } = useTestStore();
+const { consumingWith, endpoint } = useTestStore();
 useApiKey('limits-test-key');
 
-const statsWrites = () => capacitySnapshot().write[tableName('stats')] ?? 0;
+/** Write units of the stats table while `body` runs, as the capacity model's recorder bills them. */
+async function statsWriteUnits(body: () => Promise<unknown>): Promise<number> {
+  const recorder = record(getDocumentClient(), endpoint());
+  try {
+    await body();
+    return recorder.requests.filter((r) => !r.read && r.table === 'stats').reduce((sum, r) => sum + r.units, 0);
+  } finally {
+    recorder.detach();
+  }
+}
 
 describe('sort keys past DynamoDB’s 1,024 bytes', () => {
   it('counts a source too long for a sort key as (other) and keeps the rest of the batch', async () => {
@@ -52,9 +61,7 @@ describe('writes per request', () => {
       // Five distinct values: three admitted, two over the cap (the bucket is found full).
       await backfill([wireEvent({ session: newSessionId(), at, site, type: 'signup', props: { a: 1, b: 2, c: 3, d: 4, e: 5 } })]);
       const props = Object.fromEntries(Array.from({ length: over }, (_, i) => [`k${i}`, i]));
-      const before = statsWrites();
-      await backfill([wireEvent({ session: newSessionId(), at: at + 1000, site, type: 'signup', props })]);
-      return statsWrites() - before;
+      return statsWriteUnits(() => backfill([wireEvent({ session: newSessionId(), at: at + 1000, site, type: 'signup', props })]));
     });
     // Each over-cap value once (to its (other) item), plus the handful of totals and dimensions;
     // a failed conditional add and a refused slot claim per value would be three each.

@@ -1,11 +1,9 @@
-import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import type { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { recordCapacity, recordConditionFailure } from './capacity.js';
 import { getDocumentClient } from './client.js';
 import { isConditionFailure, toStorageError } from './failures.js';
 
 type WriteCommand = PutCommand | UpdateCommand | DeleteCommand;
-type WriteOutput = { Attributes?: Record<string, unknown>; ConsumedCapacity?: ConsumedCapacity };
+type WriteOutput = { Attributes?: Record<string, unknown> };
 
 /**
  * Sends a write whose condition may refuse it, and counts the units either way (DynamoDB
@@ -16,11 +14,9 @@ export async function conditionalWrite(command: WriteCommand, what: string): Pro
   try {
     // (The client's send is overloaded per command type; all three answer alike here.)
     const output = (await getDocumentClient().send(command as UpdateCommand)) as WriteOutput;
-    recordCapacity('write', output.ConsumedCapacity);
     return output;
   } catch (error) {
     if (!isConditionFailure(error)) throw toStorageError(error, what);
-    recordConditionFailure(command.input.TableName ?? '?');
     return undefined;
   }
 }

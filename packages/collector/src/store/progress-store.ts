@@ -4,7 +4,6 @@
  * counted, ms) and `at` (when, ms). Readers derive `meta.counted_until` from it.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { recordCapacity } from './capacity.js';
 import { getDocumentClient } from './client.js';
 import { storeCall } from './failures.js';
 import { localStreamInstalled } from '../stream/events-stream.js';
@@ -13,12 +12,11 @@ import { queryPartitions } from './stats-store.js';
 import { tableName } from './tables.js';
 
 export async function saveProgress(shard: string, upto: number): Promise<void> {
-  const output = await storeCall('progress write', () =>
+  await storeCall('progress write', () =>
     getDocumentClient().send(
-      new PutCommand({ TableName: tableName('stats'), Item: { pk: PROGRESS_PK, sk: shard, upto, at: Date.now() }, ReturnConsumedCapacity: 'TOTAL' }),
+      new PutCommand({ TableName: tableName('stats'), Item: { pk: PROGRESS_PK, sk: shard, upto, at: Date.now() } }),
     ),
   );
-  recordCapacity('write', output.ConsumedCapacity);
 }
 
 /** A shard quiet for this long has nothing waiting (or is stuck, which its IteratorAge alarm reports). */

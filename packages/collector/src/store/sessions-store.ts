@@ -1,6 +1,5 @@
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from '../lib/concurrency.js';
-import { recordCapacity, recordIndexWrites } from './capacity.js';
 import { getDocumentClient } from './client.js';
 import { conditionalWrite } from './conditional-write.js';
 import { StorageUnavailableError } from '../errors.js';
@@ -150,12 +149,10 @@ export async function commitSession(commit: SessionCommit | undefined, sessionId
       ConditionExpression: condition,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
-      ReturnConsumedCapacity: 'TOTAL',
     }),
     'session commit',
   );
   if (!written) throw new StorageUnavailableError(`Session ${sessionId} was written by another consumer; the batch is retried`);
-  if (commit) recordIndexWrites(indexWritesOf(position.old, commit));
 }
 
 const nowSeconds = (now: number) => Math.floor(now / 1000);
@@ -175,36 +172,18 @@ export async function expireSession(sessionId: string, now: number): Promise<voi
       ConditionExpression: '#ttl <= :now',
       ExpressionAttributeNames: { '#ttl': 'ttl' },
       ExpressionAttributeValues: { ':now': nowSeconds(now) },
-      ReturnConsumedCapacity: 'TOTAL',
     }),
     'session expire',
   );
-}
-
-/**
- * ActivityIndex writes DynamoDB bills for a commit (dynalite reports none): moving an
- * entry to a new sort key is a delete plus a put; a new entry or a removal is one.
- */
-function indexWritesOf(old: SessionItem | undefined, commit: SessionCommit): number {
-  if (!commit.latest) return 0;
-  const wasIndexed = Boolean(old?.is_active);
-  if (!commit.activeKey) return wasIndexed ? 1 : 0;
-  if (!wasIndexed) return 1;
-  const moved = old!.is_active !== commit.activeKey || old!.last_activity !== commit.lastActivity;
-  const projectedChanged =
-    (commit.setIfLatest.exit_page !== undefined && commit.setIfLatest.exit_page !== old!.exit_page) ||
-    (commit.setIfLatest.ttl !== undefined && commit.setIfLatest.ttl !== old!.ttl);
-  return moved ? 2 : projectedChanged ? 1 : 0;
 }
 
 /** The session, or undefined when absent or past its ttl (unless includeExpired). */
 export async function getSession(sessionId: string, now: number, options: { includeExpired?: boolean } = {}): Promise<SessionItem | undefined> {
   const output = await storeCall('session read', () =>
     getDocumentClient().send(
-      new GetCommand({ TableName: tableName('sessions'), Key: { session_id: sessionId }, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }),
+      new GetCommand({ TableName: tableName('sessions'), Key: { session_id: sessionId }, ConsistentRead: true }),
     ),
   );
-  recordCapacity('read', output.ConsumedCapacity);
   const item = output.Item as SessionItem | undefined;
   return item && !options.includeExpired && isExpired(item, now) ? undefined : item;
 }
@@ -238,11 +217,9 @@ export async function queryActiveSessions(siteId: string, since: number, now: nu
             ExpressionAttributeNames: { '#ttl': 'ttl', '#id': 'session_id', '#last': 'last_activity', '#page': 'exit_page', '#src': 'src' },
             ExpressionAttributeValues: { ':shard': shard, ':since': since, ':now': Math.floor(now / 1000) },
             ExclusiveStartKey,
-            ReturnConsumedCapacity: 'TOTAL',
           }),
         ),
       );
-      recordCapacity('read', output.ConsumedCapacity);
       items.push(...((output.Items ?? []) as ActiveSession[]));
       ExclusiveStartKey = output.LastEvaluatedKey;
     } while (ExclusiveStartKey);

@@ -1,6 +1,5 @@
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mapLimit, settleLimit } from '../lib/concurrency.js';
-import { recordCapacity } from './capacity.js';
 import { getDocumentClient, onStoreReset } from './client.js';
 import { conditionalWrite } from './conditional-write.js';
 import { StorageUnavailableError } from '../errors.js';
@@ -131,7 +130,6 @@ async function addOnce(write: RollupWrite, marker: string): Promise<void> {
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         ConditionExpression: condition,
-        ReturnConsumedCapacity: 'TOTAL',
       }),
       'rollup update',
     );
@@ -154,11 +152,9 @@ async function markerOf(pk: string, sk: string, marker: string): Promise<string 
         ConsistentRead: true,
         ProjectionExpression: '#m',
         ExpressionAttributeNames: { '#m': marker },
-        ReturnConsumedCapacity: 'TOTAL',
       }),
     ),
   );
-  recordCapacity('read', output.ConsumedCapacity);
   const value = output.Item?.[marker];
   return typeof value === 'string' ? value : undefined;
 }
@@ -177,7 +173,7 @@ export async function addCounters(increments: readonly Increment[]): Promise<voi
       values[`:c${i}`] = amount;
       return `#c${i} :c${i}`;
     });
-    const output = await storeCall('rollup add', () =>
+    await storeCall('rollup add', () =>
       getDocumentClient().send(
         new UpdateCommand({
           TableName: tableName('stats'),
@@ -185,11 +181,9 @@ export async function addCounters(increments: readonly Increment[]): Promise<voi
           UpdateExpression: `ADD ${clauses.join(', ')}`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
-          ReturnConsumedCapacity: 'TOTAL',
         }),
       ),
     );
-    recordCapacity('write', output.ConsumedCapacity);
   });
 }
 
@@ -264,10 +258,9 @@ async function targetOf(inc: Increment, caps: Caps): Promise<string> {
 async function itemExists(pk: string, sk: string): Promise<boolean> {
   const output = await storeCall('stats read', () =>
     getDocumentClient().send(
-      new GetCommand({ TableName: tableName('stats'), Key: { pk, sk }, ConsistentRead: true, ProjectionExpression: 'pk', ReturnConsumedCapacity: 'TOTAL' }),
+      new GetCommand({ TableName: tableName('stats'), Key: { pk, sk }, ConsistentRead: true, ProjectionExpression: 'pk' }),
     ),
   );
-  recordCapacity('read', output.ConsumedCapacity);
   return output.Item !== undefined;
 }
 
@@ -280,7 +273,6 @@ async function claimSlot(pk: string, family: Family, cap: number): Promise<boole
       UpdateExpression: 'ADD n :one',
       ConditionExpression: 'attribute_not_exists(n) OR n < :cap',
       ExpressionAttributeValues: { ':one': 1, ':cap': cap },
-      ReturnConsumedCapacity: 'TOTAL',
     }),
     'cap slot',
   );
@@ -309,11 +301,9 @@ export async function queryPartitions(
             ExpressionAttributeValues: skPrefix ? { ':pk': pk, ':prefix': skPrefix } : { ':pk': pk },
             ExclusiveStartKey,
             ConsistentRead: consistent,
-            ReturnConsumedCapacity: 'TOTAL',
           }),
         ),
       );
-      recordCapacity('read', output.ConsumedCapacity);
       items.push(...((output.Items ?? []) as StatsItem[]));
       ExclusiveStartKey = output.LastEvaluatedKey;
     } while (ExclusiveStartKey);
@@ -333,10 +323,9 @@ export async function getItems(keys: readonly { pk: string; sk: string }[]): Pro
     for (let attempt = 0; pending.length; attempt++) {
       const output = await storeCall('stats batch get', () =>
         getDocumentClient().send(
-          new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } }, ReturnConsumedCapacity: 'TOTAL' }),
+          new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } } }),
         ),
       );
-      recordCapacity('read', output.ConsumedCapacity);
       items.push(...((output.Responses?.[table] ?? []) as StatsItem[]));
       pending = (output.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
       if (pending.length && attempt > 8) throw toStorageError(new Error('unprocessed keys'), 'stats batch get');
@@ -357,9 +346,8 @@ export async function getOrCreateSalt(day: string, candidate: string, ttl: numbe
   const key = { pk: saltPk(day), sk: 'salt' };
   const read = async () => {
     const output = await storeCall('salt read', () =>
-      db.send(new GetCommand({ TableName: tableName('stats'), Key: key, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' })),
+      db.send(new GetCommand({ TableName: tableName('stats'), Key: key, ConsistentRead: true })),
     );
-    recordCapacity('read', output.ConsumedCapacity);
     const item = output.Item;
     return item && Number(item.ttl) > nowSeconds(now) ? String(item.salt) : undefined;
   };
@@ -373,7 +361,6 @@ export async function getOrCreateSalt(day: string, candidate: string, ttl: numbe
       ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
       ExpressionAttributeNames: { '#ttl': 'ttl' },
       ExpressionAttributeValues: { ':now': nowSeconds(now) },
-      ReturnConsumedCapacity: 'TOTAL',
     }),
     'salt write',
   );
@@ -396,7 +383,6 @@ export async function claimVisitorMarker(pk: string, ttl: number, now: number, o
       ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now OR #o = :owner',
       ExpressionAttributeNames: { '#ttl': 'ttl', '#o': 'o' },
       ExpressionAttributeValues: { ':now': nowSeconds(now), ':owner': owner },
-      ReturnConsumedCapacity: 'TOTAL',
     }),
     'visitor marker',
   );
@@ -414,7 +400,6 @@ export async function registerSite(siteId: string, now: number): Promise<void> {
       TableName: tableName('stats'),
       Item: { pk: SITES_PK, sk: siteId, first_seen: now },
       ConditionExpression: 'attribute_not_exists(pk)',
-      ReturnConsumedCapacity: 'TOTAL',
     }),
     'site registry',
   );
