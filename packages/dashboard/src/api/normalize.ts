@@ -13,7 +13,7 @@ import {
 } from '@liveinsight/contract';
 
 /**
- * api-types.ts grows by additive fields only, so a collector older than a field simply
+ * The contract's wire types grow by additive fields only, so a collector older than a field simply
  * lacks it. These fill what is missing with "nothing", in one place, so that the panels
  * can trust the declared shape.
  */
