@@ -1,10 +1,9 @@
 import type { RealtimeData, SitesData, StatsData } from '@liveinsight/contract';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ApiError, type ApiClient } from '../src/api/client.js';
-import { startDashboard, type Dashboard } from '../src/app.js';
 import { createKeyStore } from '../src/state/key-store.js';
 import { realtimeFixture, statsFixture } from './support/fixtures.js';
-import page from '../src/index.html?raw';
+import { useDashboardPage } from './support/page.js';
 
 // uPlot needs a real canvas, which happy-dom lacks: the browser tests draw the chart.
 vi.mock('../src/panels/chart.js', () => ({
@@ -12,10 +11,9 @@ vi.mock('../src/panels/chart.js', () => ({
   timeseriesTable: () => ({ columns: [], rows: [] }),
 }));
 
-const body = page.slice(page.indexOf('<body>') + 6, page.indexOf('</body>'));
 const SITES: SitesData = { sites: [{ site_id: 'shop.example', pageviews_24h: 10, first_seen: '2025-01-01T00:00:00Z' }] };
 
-let running: Dashboard | undefined;
+const page = useDashboardPage();
 
 /** Starts the dashboard on `hash` with stats answered by `stats`; the queries it sent are recorded. */
 function open(hash: string, stats: (query: URLSearchParams) => StatsData) {
@@ -31,32 +29,20 @@ function open(hash: string, stats: (query: URLSearchParams) => StatsData) {
     },
     realtime: (): Promise<RealtimeData> => Promise.resolve(realtimeFixture()),
   };
-  running = startDashboard({ api, keys: createKeyStore(), apiBase: '' });
+  page.start({ api, keys: createKeyStore(), apiBase: '' });
   return queries;
 }
 
 const shown = () => vi.waitFor(() => expect(document.body.dataset.screen).toBe('dashboard'));
 const intervalButtons = () => [...document.querySelectorAll<HTMLButtonElement>('#intervals button')].map((b) => b.dataset.interval);
 
-beforeEach(() => {
-  document.body.innerHTML = body;
-  delete document.body.dataset.screen;
-  localStorage.clear();
-});
-
-afterEach(() => {
-  running?.stop();
-  history.replaceState(null, '', '/');
-});
-
 describe('the dashboard follows the answer\'s meta', () => {
   it('offers the intervals meta.intervals lists, not a guess from the period', async () => {
     open('#site=shop.example&period=7d', () => statsFixture());
     await shown();
     expect(intervalButtons()).toEqual(['hour', 'day']);
-    running!.stop();
+    page.restart();
 
-    document.body.innerHTML = body;
     open('#site=shop.example&period=7d', () => {
       const week = statsFixture();
       week.meta.intervals = ['day'];
@@ -108,9 +94,8 @@ describe('the dashboard follows the answer\'s meta', () => {
     await shown();
     expect(note().hidden).toBe(false);
     expect(note().textContent).toMatch(/cover all traffic/);
-    running!.stop();
+    page.restart();
 
-    document.body.innerHTML = body;
     open('#site=shop.example&filter=page%3A%2F', () => {
       const narrowed = statsFixture({ filter });
       narrowed.meta.filtered = { totals: true, previous: true, timeseries: true, breakdowns: true };

@@ -1,13 +1,12 @@
 import type { RealtimeData, SitesData, StatsData } from '@liveinsight/contract';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ApiError, type ApiClient } from '../src/api/client.js';
-import { startDashboard as start, type Dashboard, type DashboardDeps } from '../src/app.js';
+import type { DashboardDeps } from '../src/app.js';
 import { createKeyStore, KEY_STORAGE_NAME } from '../src/state/key-store.js';
 import { realtimeFixture } from './support/fixtures.js';
-// Vite's ?raw import: the file's text, as shipped.
-import page from '../src/index.html?raw';
+import { useDashboardPage } from './support/page.js';
 
-const body = page.slice(page.indexOf('<body>') + 6, page.indexOf('</body>'));
+const page = useDashboardPage();
 
 /** An API client whose answers the test sets; the key it was called with is recorded. */
 function fakeApi(answers: { sites?: () => SitesData; stats?: () => StatsData; realtime?: () => RealtimeData }, keys: ReturnType<typeof createKeyStore>) {
@@ -25,25 +24,12 @@ function fakeApi(answers: { sites?: () => SitesData; stats?: () => StatsData; re
   return { api, seenKeys };
 }
 
-let running: Dashboard | undefined;
 function startDashboard(deps: DashboardDeps): void {
-  running = start(deps);
+  page.start(deps);
 }
 
 const screen = () => document.body.dataset.screen;
 const settle = () => vi.waitFor(() => expect(screen()).not.toBe('loading'));
-
-beforeEach(() => {
-  // The dashboard's own markup, static text from index.html.
-  document.body.innerHTML = body;
-  delete document.body.dataset.screen;
-  localStorage.clear();
-});
-
-afterEach(() => {
-  running?.stop();
-  history.replaceState(null, '', '/');
-});
 
 describe('dashboard start-up', () => {
   it('stores a key from #key= and removes it from the address bar', async () => {
