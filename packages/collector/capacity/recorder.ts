@@ -133,7 +133,6 @@ export function record(client: DynamoDBDocumentClient, endpoint: string): Record
       const input = args.input as Record<string, any>;
       const isWrite = WRITE_OPS.has(op);
       if (!isWrite && !READ_OPS.has(op)) return next(args);
-      input.ReturnConsumedCapacity = 'TOTAL';
       if (!isWrite) {
         const result = await next(args);
         const output = result.output as Record<string, any>;
