@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDocumentClient } from '../src/store/client.js';
 import { tableName } from '../src/store/tables.js';
 import { fnv1a } from '../src/lib/hash.js';
-import { sessionKey } from '../src/service/session-math.js';
+import { sessionKey } from '../src/store/sessions-store.js';
 import { REASON } from '@liveinsight/contract';
 import { backfill, ingestOk, newSessionId, postEvents, stats, statsRequest, wireEvent } from './support/api.js';
 import { parse } from './support/events.js';

@@ -1,9 +1,9 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { record } from '../capacity/recorder.js';
 import { describe, expect, it } from 'vitest';
-import { PROP_ITEMS_PER_BATCH } from '../src/service/increments.js';
+import { PROP_ITEMS_PER_BATCH } from '../src/service/increment-rules.js';
 import { LIMITS, REASON } from '@liveinsight/contract';
-import { sessionKey } from '../src/service/session-math.js';
+import { sessionKey } from '../src/store/sessions-store.js';
 import { getDocumentClient } from '../src/store/client.js';
 import { dayPkOfLabel } from '../src/store/keys.js';
 import { queryPartitions } from '../src/store/stats-store.js';

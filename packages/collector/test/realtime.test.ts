@@ -2,7 +2,7 @@ import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getDocumentClient } from '../src/store/client.js';
 import { ACTIVITY_SHARDS, tableName } from '../src/store/tables.js';
-import { activeKey, sessionKey } from '../src/service/session-math.js';
+import { activeKey, sessionKey } from '../src/store/sessions-store.js';
 import { backfill, ingestOk, newSessionId, realtime, realtimeRequest, useApiKey, wireEvent } from './support/api.js';
 import { parse } from './support/events.js';
 import { useTestStore } from './support/store.js';

@@ -4,7 +4,8 @@
  * day's `total` item.
  */
 import { dayPk, FAMILY, totalKey } from '../store/keys.js';
-import { addCounters, type Increment } from '../store/stats-store.js';
+import { addCounters } from '../store/stats-store.js';
+import type { Increment } from '../store/increments.js';
 import type { ReasonCode } from '@liveinsight/contract';
 import type { RejectedEvent } from './validate.js';
 

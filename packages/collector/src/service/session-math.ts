@@ -10,12 +10,11 @@
  * - page views, custom events and properties go to the bucket of the event.
  * - visitors +1 per site and UTC day, when the day's visitor marker is created.
  */
-import { fnv1a, shortHash } from '../lib/hash.js';
+import { shortHash } from '../lib/hash.js';
 import { dayLabel, MINUTE_MS, minuteOfHour } from '../lib/time.js';
 import { dayPk, FAMILY, hourPk, METRIC, totalKey, type Family } from '../store/keys.js';
-import type { SessionCommit, SessionItem } from '../store/sessions-store.js';
-import type { Increment } from '../store/stats-store.js';
-import { ACTIVITY_SHARDS } from '../store/tables.js';
+import { activeKey, type SessionCommit, type SessionItem } from '../store/sessions-store.js';
+import { IncrementSet, type Increment } from '../store/increments.js';
 import { BACKFILL_WINDOW_MS, type PageInfo } from './enrich.js';
 import { LIMITS } from '@liveinsight/contract';
 import type { PropValue } from './validate.js';
@@ -69,24 +68,11 @@ export const ACTIVE_MS = 30 * MINUTE_MS;
 /** Live sessions are remembered (the idempotency gate) for two days: retries come within minutes. */
 export const LIVE_SESSION_TTL_MS = 2 * 86_400_000;
 
-/**
- * Sessions are per site: a tracker session id that reaches two sites (two scripts with
- * different data-site on one page share the tab's sessionStorage) makes two sessions,
- * each counted for its own site. Session ids cannot contain `@`.
- */
-export function sessionKey(siteId: string, sessionId: string): string {
-  return `${sessionId}@${siteId}`;
-}
-
 export function kindOf(eventType: string): EventKind {
   return eventType === 'page_view' ? 'pageview' : eventType === 'engagement' ? 'engagement' : 'custom';
 }
 
 const byTime = (a: CountedEvent, b: CountedEvent) => a.time - b.time || a.index - b.index;
-
-export function activeKey(siteId: string, sessionId: string): string {
-  return `${siteId}#${fnv1a(sessionId) % ACTIVITY_SHARDS}`;
-}
 
 export interface CommitContext {
   receivedAt: number;
@@ -169,26 +155,6 @@ export interface Contribution {
   increments: Increment[];
   visitorDays: VisitorDay[];
   dims: SessionDims;
-}
-
-/** Collects increments keyed by item, so one session's batch already adds once per item. */
-export class IncrementSet {
-  private readonly items = new Map<string, Increment>();
-
-  add(pk: string, family: Family, parts: string[], metric: string, amount: number): void {
-    if (!amount) return;
-    const key = `${pk}\n${family}\n${parts.join('\n')}`;
-    let inc = this.items.get(key);
-    if (!inc) {
-      inc = { pk, family, parts, add: {} };
-      this.items.set(key, inc);
-    }
-    inc.add[metric] = (inc.add[metric] ?? 0) + amount;
-  }
-
-  list(): Increment[] {
-    return [...this.items.values()];
-  }
 }
 
 /** The three session-dimension items (source, tech, country) of a day bucket. */

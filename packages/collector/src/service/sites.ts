@@ -1,6 +1,6 @@
 import type { SitesData } from '@liveinsight/contract';
 import { bucketStarts, floorTo, HOUR_MS, iso } from '../lib/time.js';
-import { hourPk, METRIC, totalKeys } from '../store/keys.js';
+import { hourPk, METRIC, splitBucketPk, totalKeys } from '../store/keys.js';
 import { getItems, listSites } from '../store/stats-store.js';
 
 /**
@@ -14,7 +14,7 @@ export async function getSites(now: number): Promise<SitesData> {
   const items = await getItems(sites.flatMap(({ siteId }) => hours.flatMap((h) => totalKeys().map((sk) => ({ pk: hourPk(siteId, h), sk })))));
   const pageviews = new Map<string, number>();
   for (const item of items) {
-    const siteId = item.pk.slice(0, item.pk.lastIndexOf('#H#'));
+    const { site: siteId } = splitBucketPk(item.pk);
     pageviews.set(siteId, (pageviews.get(siteId) ?? 0) + Number(item[METRIC.pageviews] ?? 0));
   }
   return {

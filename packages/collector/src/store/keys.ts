@@ -67,6 +67,8 @@ export const dayPkOfLabel = (site: string, day: string): string => `${site}#D#${
 export const visitorPk = (site: string, day: string, hash: string): string => `${site}#V#${day}#${hash}`;
 export const saltPk = (day: string): string => `~salt#${day}`;
 
+export const isDayPk = (pk: string): boolean => pk.includes('#D#');
+
 /** A bucket key split into its site and the rest (`H#…` or `D#…`). */
 export function splitBucketPk(pk: string): { site: string; bucket: string } {
   const at = Math.max(pk.lastIndexOf('#H#'), pk.lastIndexOf('#D#'));

@@ -1,10 +1,27 @@
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from '../lib/concurrency.js';
+import { fnv1a } from '../lib/hash.js';
 import { getDocumentClient } from './client.js';
 import { conditionalWrite } from './conditional-write.js';
 import { StorageUnavailableError } from '../errors.js';
 import { storeCall } from './failures.js';
 import { ACTIVITY_INDEX, ACTIVITY_SHARDS, tableName } from './tables.js';
+
+/**
+ * Sessions are per site: a tracker session id that reaches two sites (two scripts with
+ * different data-site on one page share the tab's sessionStorage) makes two sessions,
+ * each counted for its own site. Session ids cannot contain `@`.
+ */
+export function sessionKey(siteId: string, sessionId: string): string {
+  return `${sessionId}@${siteId}`;
+}
+
+/** The ActivityIndex partition of a live session: a site's sessions spread over ACTIVITY_SHARDS keys. */
+export function activeKey(siteId: string, sessionId: string): string {
+  return `${siteId}#${fnv1a(sessionId) % ACTIVITY_SHARDS}`;
+}
+
+const activeShards = (siteId: string): string[] => Array.from({ length: ACTIVITY_SHARDS }, (_, i) => `${siteId}#${i}`);
 
 /** A session item as stored. Attribute names are short where they repeat in every write. */
 export interface SessionItem {
@@ -201,7 +218,7 @@ export interface ActiveSession {
  * DynamoDB are filtered out.
  */
 export async function queryActiveSessions(siteId: string, since: number, now: number): Promise<ActiveSession[]> {
-  const shards = Array.from({ length: ACTIVITY_SHARDS }, (_, i) => `${siteId}#${i}`);
+  const shards = activeShards(siteId);
   const pages = await mapLimit(shards, ACTIVITY_SHARDS, async (shard) => {
     const items: ActiveSession[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;

@@ -5,19 +5,8 @@ import { conditionalWrite } from './conditional-write.js';
 import { StorageUnavailableError } from '../errors.js';
 import { isOutage, storeCall, toStorageError } from './failures.js';
 import { DEFAULT_CAPS, FAMILY, otherKey, SITES_PK, saltPk, sortKey, type Caps, type Family } from './keys.js';
+import { addInto, itemKey, mergeByItem, sortKeyOf, type Increment } from './increments.js';
 import { tableName } from './tables.js';
-
-/** One atomic ADD of counters to one rollup item. */
-export interface Increment {
-  pk: string;
-  /**
-   * The family and parts the sort key is made of; the cap may fold the parts into
-   * (other). For `total` the one part is the literal sort key (`total` or a shard `total~n`).
-   */
-  family: Family;
-  parts: string[];
-  add: Record<string, number>;
-}
 
 export type StatsItem = Record<string, unknown> & { pk: string; sk: string };
 
@@ -67,7 +56,7 @@ interface RollupWrite {
 export async function applyTagged(contributions: readonly Tagged[], shard: string, caps: Caps = DEFAULT_CAPS): Promise<{ items: number }> {
   const flat = contributions.flatMap((c) => c.increments.map((inc) => ({ inc, tag: c.tag })));
   const distinct = new Map<string, Increment>();
-  for (const { inc } of flat) distinct.set(`${inc.pk}\n${sortKeyOf(inc)}`, inc);
+  for (const { inc } of flat) distinct.set(itemKey(inc), inc);
   const keys = [...distinct.keys()];
   const resolved = await settleLimit(keys, UPDATE_CONCURRENCY, (key) => targetOf(distinct.get(key)!, caps));
   const target = new Map<string, string>();
@@ -77,13 +66,11 @@ export async function applyTagged(contributions: readonly Tagged[], shard: strin
   });
   const writes = new Map<string, RollupWrite>();
   for (const { inc, tag } of flat) {
-    const sk = target.get(`${inc.pk}\n${sortKeyOf(inc)}`)!;
+    const sk = target.get(itemKey(inc))!;
     const key = `${inc.pk}\n${sk}`;
     let write = writes.get(key);
     if (!write) writes.set(key, (write = { pk: inc.pk, sk, total: inc.family === FAMILY.total, parts: new Map() }));
-    let add = write.parts.get(tag);
-    if (!add) write.parts.set(tag, (add = {}));
-    for (const [metric, amount] of Object.entries(inc.add)) add[metric] = (add[metric] ?? 0) + amount;
+    write.parts.set(tag, addInto(write.parts.get(tag) ?? {}, inc.add));
   }
   const marker = `m_${shard}`;
   const apply = async (list: RollupWrite[]) => {
@@ -106,7 +93,7 @@ async function addOnce(write: RollupWrite, marker: string): Promise<void> {
   let applied: string | undefined;
   for (let attempt = 0; attempt < 3 && tags.length; attempt++) {
     const counters: Record<string, number> = {};
-    for (const tag of tags) for (const [metric, amount] of Object.entries(write.parts.get(tag)!)) counters[metric] = (counters[metric] ?? 0) + amount;
+    for (const tag of tags) addInto(counters, write.parts.get(tag)!);
     const names: Record<string, string> = { '#m': marker };
     const values: Record<string, unknown> = { ':top': tags[tags.length - 1], ':low': tags[0] };
     const clauses: string[] = [];
@@ -165,7 +152,7 @@ async function markerOf(pk: string, sk: string, marker: string): Promise<string 
  * `total` items take these.
  */
 export async function addCounters(increments: readonly Increment[]): Promise<void> {
-  await mapLimit(collapse(increments), UPDATE_CONCURRENCY, async (inc) => {
+  await mapLimit(mergeByItem(increments), UPDATE_CONCURRENCY, async (inc) => {
     const names: Record<string, string> = {};
     const values: Record<string, number> = {};
     const clauses = Object.entries(inc.add).map(([metric, amount], i) => {
@@ -185,22 +172,6 @@ export async function addCounters(increments: readonly Increment[]): Promise<voi
       ),
     );
   });
-}
-
-/** One increment per rollup item, counters summed. */
-export function collapse(increments: readonly Increment[]): Increment[] {
-  const byItem = new Map<string, Increment>();
-  for (const increment of increments) {
-    const key = `${increment.pk}\n${sortKeyOf(increment)}`;
-    let into = byItem.get(key);
-    if (!into) byItem.set(key, (into = { ...increment, add: {} }));
-    for (const [metric, amount] of Object.entries(increment.add)) into.add[metric] = (into.add[metric] ?? 0) + amount;
-  }
-  return [...byItem.values()];
-}
-
-export function sortKeyOf(inc: Pick<Increment, 'family' | 'parts'>): string {
-  return inc.family === FAMILY.total ? (inc.parts[0] ?? FAMILY.total) : sortKey(inc.family, ...inc.parts);
 }
 
 /** DynamoDB refuses a sort key longer than this many UTF-8 bytes. */
@@ -242,7 +213,7 @@ async function targetOf(inc: Increment, caps: Caps): Promise<string> {
   // Too long for DynamoDB: counted where over-cap values go, rather than losing the batch.
   if (Buffer.byteLength(sk, 'utf8') > MAX_SORT_KEY_BYTES) return other;
   const cap = caps[inc.family];
-  const cacheKey = `${inc.pk}\n${sk}`;
+  const cacheKey = itemKey(inc);
   if (cap === undefined || knownKeys.has(cacheKey) || sk === other) return sk;
   const admitted = await admittedIfFull(inc.pk, inc.family);
   if (admitted) return admitted.has(sk) ? sk : other;

@@ -1,6 +1,6 @@
 /** Rules on a session's increments before they go to the rollups. */
-import { FAMILY, OTHER, totalKeys } from '../store/keys.js';
-import { sortKeyOf, type Increment } from '../store/stats-store.js';
+import { FAMILY, isDayPk, OTHER, totalKeys } from '../store/keys.js';
+import { itemKey, type Increment } from '../store/increments.js';
 
 /**
  * The invariant the stats cache rests on (store/day-cache.ts): every write to a day
@@ -12,7 +12,7 @@ export function touchDayTotals(increments: Increment[]): Increment[] {
   const touched = new Set(increments.filter((i) => i.family === FAMILY.total).map((i) => i.pk));
   const ticks: Increment[] = [];
   for (const { pk } of increments) {
-    if (touched.has(pk) || !pk.includes('#D#')) continue;
+    if (touched.has(pk) || !isDayPk(pk)) continue;
     touched.add(pk);
     ticks.push({ pk, family: FAMILY.total, parts: [totalKeys()[0]!], add: { w: 1 } });
   }
@@ -30,7 +30,7 @@ export function limitProps(increments: readonly Increment[]): Increment[] {
   const items = new Set<string>();
   return increments.map((increment) => {
     if (increment.family !== FAMILY.prop) return increment;
-    const key = `${increment.pk}\n${sortKeyOf(increment)}`;
+    const key = itemKey(increment);
     if (items.has(key)) return increment;
     if (items.size < PROP_ITEMS_PER_BATCH) {
       items.add(key);
