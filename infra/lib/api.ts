@@ -18,7 +18,7 @@ import { Construct } from 'constructs';
 import type { Throttle } from './config.js';
 import type { ApiFunctionId } from './functions.js';
 import { acknowledge } from './nag.js';
-import { CORS_HEADERS, ROUTES, type Route } from '@liveinsight/contract';
+import { CORS_HEADERS, RETRY_AFTER_S, ROUTES, type Route } from '@liveinsight/contract';
 
 /** The route table and CORS headers are the collector's own (the contract package), so the gateway's answers match its handlers'. */
 export { CORS_HEADERS, ROUTES };
@@ -130,7 +130,7 @@ export class LiveInsightApi extends Construct {
           ...quoted(CORS_HEADERS),
           'Content-Type': "'application/json; charset=utf-8'",
           'Cache-Control': "'no-store'",
-          ...('retryAfter' in response && { 'Retry-After': "'5'" }),
+          ...('retryAfter' in response && { 'Retry-After': `'${RETRY_AFTER_S}'` }),
         },
         templates: { 'application/json': `{"status":"error","message":${response.message}}` },
       });

@@ -3,6 +3,7 @@
  * collector, the dashboard and the CDK app. One module per kind of rule.
  */
 export * from './cors.js';
+export * from './labels.js';
 export * from './limits.js';
 export * from './routes.js';
 export * from './values.js';

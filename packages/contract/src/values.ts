@@ -3,7 +3,7 @@
  * collector validates against them and the dashboard builds its controls and parses its
  * URL from them, so a new period or filter dimension is added in one place.
  */
-import type { FilterDimension, Interval, Period } from './wire.js';
+import type { Breakdowns, FilterDimension, Interval, Period } from './wire.js';
 
 export const PERIODS = ['today', '24h', '7d', '30d', '12mo'] as const satisfies readonly Period[];
 
@@ -21,6 +21,39 @@ export const FILTER_DIMENSIONS = [
   'device',
   'event',
 ] as const satisfies readonly FilterDimension[];
+
+/** The breakdowns of GET /api/stats, in the order the API and the dashboard list them. */
+export const BREAKDOWNS = [
+  'pages',
+  'entry_pages',
+  'exit_pages',
+  'referrers',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'browsers',
+  'os',
+  'devices',
+  'countries',
+  'events',
+] as const satisfies readonly (keyof Breakdowns)[];
+
+/** The breakdowns whose rows are `{value, pageviews, visitors}` (all but `events`). */
+export const VALUE_BREAKDOWNS = BREAKDOWNS.filter((name): name is Exclude<(typeof BREAKDOWNS)[number], 'events'> => name !== 'events');
+
+/** The breakdown that lists a filter dimension's values. */
+export const BREAKDOWN_OF: Readonly<Record<FilterDimension, keyof Breakdowns>> = {
+  page: 'pages',
+  referrer: 'referrers',
+  utm_source: 'utm_source',
+  utm_medium: 'utm_medium',
+  utm_campaign: 'utm_campaign',
+  country: 'countries',
+  browser: 'browsers',
+  os: 'os',
+  device: 'devices',
+  event: 'events',
+};
 
 const DAY_MS = 86_400_000;
 

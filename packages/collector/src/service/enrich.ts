@@ -5,7 +5,7 @@
 import { isbot } from 'isbot';
 import UAParser from 'ua-parser-js';
 import { DAY_MS, MINUTE_MS } from '../lib/time.js';
-import { UNKNOWN } from './labels.js';
+import { UNKNOWN } from '@liveinsight/contract';
 
 export const PAST_WINDOW_MS = DAY_MS;
 export const FUTURE_WINDOW_MS = 5 * MINUTE_MS;
@@ -30,9 +30,8 @@ export function fileTime(timestamp: number | undefined, sentAt: number | undefin
   return { ok: true, time: Math.min(corrected, receivedAt) };
 }
 
-export { UNKNOWN };
-/** No referrer (stored empty; shown as "(direct)"). */
-export const DIRECT = '';
+/** No referrer: stored empty, answered as the contract's DIRECT. */
+const NO_REFERRER = '';
 
 export interface PageInfo {
   /** Path (plus the hash of hash-routed apps), e.g. `/pricing` or `/#/about`. */
@@ -89,14 +88,14 @@ const bareHost = (host: string) => host.toLowerCase().replace(/^www\./, '');
  * it, or the same host) is no referral, and neither is anything unparseable.
  */
 export function referrerHost(referrer: string, pageHost: string, siteId: string): string {
-  if (!referrer) return DIRECT;
+  if (!referrer) return NO_REFERRER;
   let host: string;
   try {
     host = bareHost(new URL(referrer).hostname);
   } catch {
-    return DIRECT;
+    return NO_REFERRER;
   }
-  if (!host || host === pageHost || host === bareHost(siteId)) return DIRECT;
+  if (!host || host === pageHost || host === bareHost(siteId)) return NO_REFERRER;
   return host.slice(0, 253);
 }
 

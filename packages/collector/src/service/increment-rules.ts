@@ -1,5 +1,6 @@
 /** Rules on a session's increments before they go to the rollups. */
-import { FAMILY, isDayPk, OTHER, totalKeys } from '../store/keys.js';
+import { OTHER } from '@liveinsight/contract';
+import { FAMILY, isDayPk, totalKeys } from '../store/keys.js';
 import { itemKey, type Increment } from '../store/increments.js';
 
 /**

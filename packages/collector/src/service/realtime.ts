@@ -3,7 +3,7 @@ import { floorTo, HOUR_MS, iso, MINUTE_MS, minuteOfHour } from '../lib/time.js';
 import { hourPk, totalKeys } from '../store/keys.js';
 import { queryActiveSessions } from '../store/sessions-store.js';
 import { getItems } from '../store/stats-store.js';
-import { DIRECT, UNKNOWN } from './labels.js';
+import { DIRECT, UNKNOWN } from '@liveinsight/contract';
 import type { RealtimeQuery } from './validate.js';
 
 const PER_MINUTE_WINDOW = 30;

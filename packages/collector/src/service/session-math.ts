@@ -11,12 +11,12 @@
  * - visitors +1 per site and UTC day, when the day's visitor marker is created.
  */
 import { shortHash } from '../lib/hash.js';
-import { dayLabel, MINUTE_MS, minuteOfHour } from '../lib/time.js';
+import { dayLabel, minuteOfHour } from '../lib/time.js';
 import { dayPk, FAMILY, hourPk, METRIC, totalKey, type Family } from '../store/keys.js';
 import { activeKey, type SessionCommit, type SessionItem } from '../store/sessions-store.js';
 import { IncrementSet, type Increment } from '../store/increments.js';
 import { BACKFILL_WINDOW_MS, type PageInfo } from './enrich.js';
-import { LIMITS } from '@liveinsight/contract';
+import { LIMITS, SESSION_IDLE_MS } from '@liveinsight/contract';
 import type { PropValue } from './validate.js';
 
 export type EventKind = 'pageview' | 'engagement' | 'custom';
@@ -62,9 +62,9 @@ export interface SessionDims {
 }
 
 /** Gaps longer than this are idle time, not session duration. */
-export const IDLE_MS = 30 * MINUTE_MS;
+export const IDLE_MS = SESSION_IDLE_MS;
 /** A session is in the ActivityIndex while its last activity is this recent. */
-export const ACTIVE_MS = 30 * MINUTE_MS;
+export const ACTIVE_MS = SESSION_IDLE_MS;
 /** Live sessions are remembered (the idempotency gate) for two days: retries come within minutes. */
 export const LIVE_SESSION_TTL_MS = 2 * 86_400_000;
 

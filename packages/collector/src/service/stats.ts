@@ -4,8 +4,11 @@
  * window and on how many distinct values the site has (capped per day), not on traffic.
  */
 import {
+  DIRECT,
   intervalChoices,
   MAX_HOURLY_DAYS,
+  OTHER,
+  VALUE_BREAKDOWNS,
   type Approximation,
   type BreakdownRow,
   type Breakdowns,
@@ -18,12 +21,11 @@ import {
   type Totals,
 } from '@liveinsight/contract';
 import { bucketStarts, DAY_MS, dayLabel, floorTo, HOUR_MS, iso } from '../lib/time.js';
-import { dayPk, FAMILY, hourPk, METRIC, OTHER, parseSortKey, sortKey, totalKeys } from '../store/keys.js';
+import { dayPk, FAMILY, hourPk, METRIC, parseSortKey, sortKey, totalKeys } from '../store/keys.js';
 import { readDayPartitions } from '../store/day-cache.js';
 import { getItems, queryPartitions, type StatsItem } from '../store/stats-store.js';
 import { HEALTH_METRIC, HEALTH_REASON_PREFIX } from './health.js';
 import { countedUntil } from '../store/progress-store.js';
-import { DIRECT } from './labels.js';
 import { resolveStatsWindow, type StatsQuery } from './validate.js';
 
 /** Rows per breakdown; the rest are folded into (other). */
@@ -345,8 +347,7 @@ function topRows(map: Tally): { rows: BreakdownRow[]; folded: boolean } {
 }
 
 function buildBreakdowns(items: readonly StatsItem[]): { breakdowns: Breakdowns; otherFolded: boolean } {
-  const names = ['pages', 'entry_pages', 'exit_pages', 'referrers', 'utm_source', 'utm_medium', 'utm_campaign', 'browsers', 'os', 'devices', 'countries'] as const;
-  const maps = Object.fromEntries(names.map((n) => [n, new Map()])) as Record<(typeof names)[number], Tally>;
+  const maps = Object.fromEntries(VALUE_BREAKDOWNS.map((n) => [n, new Map()])) as Record<(typeof VALUE_BREAKDOWNS)[number], Tally>;
   const events = new Map<string, { count: number; props: Map<string, { key: string; value: string; count: number }> }>();
   const eventOf = (name: string) => {
     let e = events.get(name);
@@ -400,7 +401,7 @@ function buildBreakdowns(items: readonly StatsItem[]): { breakdowns: Breakdowns;
   }
   let otherFolded = false;
   const breakdowns = {} as Breakdowns;
-  for (const name of names) {
+  for (const name of VALUE_BREAKDOWNS) {
     const { rows, folded } = topRows(maps[name]);
     breakdowns[name] = rows;
     otherFolded ||= folded;

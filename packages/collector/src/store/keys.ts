@@ -11,6 +11,7 @@
  * Sort keys are `{family}#{component}#…`; components escape `%` and `#` so that any
  * page path or property value splits back exactly.
  */
+import { OTHER } from '@liveinsight/contract';
 import { fnv1a } from '../lib/hash.js';
 import { dayLabel, hourLabel } from '../lib/time.js';
 import { HOT_KEY_SHARDS } from './tables.js';
@@ -46,7 +47,6 @@ export const DEFAULT_CAPS: Caps = {
   prop: 1000,
 };
 
-export const OTHER = '(other)';
 
 /** Counter attribute names: short, because an item's size is what a write costs. */
 export const METRIC = {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { limitProps, PROP_ITEMS_PER_BATCH, touchDayTotals } from '../../src/service/increment-rules.js';
 import { IncrementSet, itemKey, mergeByItem, type Increment } from '../../src/store/increments.js';
-import { dayPkOfLabel, FAMILY, OTHER } from '../../src/store/keys.js';
+import { OTHER } from '@liveinsight/contract';
+import { dayPkOfLabel, FAMILY } from '../../src/store/keys.js';
 
 const D1 = dayPkOfLabel('inc.test', '2026-12-01');
 const D2 = dayPkOfLabel('inc.test', '2026-12-02');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dayPk, dayPkOfLabel, FAMILY, hourPk, isDayPk, otherKey, OTHER, parseSortKey, sortKey, splitBucketPk, totalKey, totalKeys } from '../../src/store/keys.js';
+import { OTHER } from '@liveinsight/contract';
+import { dayPk, dayPkOfLabel, FAMILY, hourPk, isDayPk, otherKey, parseSortKey, sortKey, splitBucketPk, totalKey, totalKeys } from '../../src/store/keys.js';
 import { activeKey, sessionKey } from '../../src/store/sessions-store.js';
 import { ACTIVITY_SHARDS } from '../../src/store/tables.js';
 

@@ -1,8 +1,9 @@
 import {
+  BREAKDOWN_OF,
+  BREAKDOWNS,
   INTERVALS,
   intervalChoices,
   type Breakdowns,
-  type FilterDimension,
   type Interval,
   type RealtimeData,
   type StatsData,
@@ -19,21 +20,6 @@ import {
  */
 
 const ZERO_TOTALS: Totals = { pageviews: 0, visitors: 0, sessions: 0, bounce_rate: 0, avg_duration_s: 0, events: 0 };
-
-const BREAKDOWN_KEYS = [
-  'pages',
-  'entry_pages',
-  'exit_pages',
-  'referrers',
-  'utm_source',
-  'utm_medium',
-  'utm_campaign',
-  'browsers',
-  'os',
-  'devices',
-  'countries',
-  'events',
-] as const satisfies readonly (keyof Breakdowns)[];
 
 function totals(value: Partial<Totals> | undefined): Totals {
   const result = { ...ZERO_TOTALS };
@@ -55,18 +41,6 @@ function fallbackIntervals(from: string, to: string): Interval[] {
   return Number.isFinite(span) ? intervalChoices(span, false) : ['hour', 'day'];
 }
 
-const OWN_BREAKDOWN: Record<FilterDimension, keyof Breakdowns> = {
-  page: 'pages',
-  referrer: 'referrers',
-  utm_source: 'utm_source',
-  utm_medium: 'utm_medium',
-  utm_campaign: 'utm_campaign',
-  country: 'countries',
-  browser: 'browsers',
-  os: 'os',
-  device: 'devices',
-  event: 'events',
-};
 
 /**
  * A collector older than `meta.filtered` did not say whether its breakdowns were narrowed,
@@ -76,7 +50,7 @@ const OWN_BREAKDOWN: Record<FilterDimension, keyof Breakdowns> = {
  */
 function fallbackFiltered(filter: StatsFilter | null, breakdowns: Breakdowns): Record<StatsSection, boolean> {
   if (!filter) return { totals: false, previous: false, timeseries: false, breakdowns: false };
-  const rows: { value: string }[] = breakdowns[OWN_BREAKDOWN[filter.dimension]] ?? [];
+  const rows: { value: string }[] = breakdowns[BREAKDOWN_OF[filter.dimension]] ?? [];
   const wanted = filter.value.toLowerCase();
   return { totals: true, previous: true, timeseries: true, breakdowns: rows.every((row) => row.value.toLowerCase() === wanted) };
 }
@@ -97,7 +71,7 @@ function filtered(value: unknown, fallback: () => Record<StatsSection, boolean>)
 
 export function normalizeStats(raw: Partial<StatsData>, now = new Date()): StatsData {
   const breakdowns = {} as Record<keyof Breakdowns, unknown[]>;
-  for (const key of BREAKDOWN_KEYS) {
+  for (const key of BREAKDOWNS) {
     const rows = raw.breakdowns?.[key];
     breakdowns[key] = Array.isArray(rows) ? rows : [];
   }

@@ -1,4 +1,4 @@
-import type { BreakdownRow, Breakdowns, EventRow, StatsData } from '@liveinsight/contract';
+import { BUCKET_VALUES, type BreakdownRow, type Breakdowns, type EventRow, type StatsData } from '@liveinsight/contract';
 import type { Table } from '../format/csv.js';
 import { countryName, formatCount, formatExact } from '../format/format.js';
 import { fill, h } from '../dom.js';
@@ -59,8 +59,7 @@ export const CARDS: readonly CardSpec[] = [
 /** Rows shown before "Show all"; the API returns up to 100. */
 const COLLAPSED_ROWS = 8;
 
-/** Values the API uses for buckets, not for real dimension values: they cannot be filtered on. */
-const NOT_FILTERABLE = new Set(['(other)']);
+const NOT_FILTERABLE = new Set(BUCKET_VALUES);
 
 export interface BreakdownsPanel {
   render(data: StatsData): void;
