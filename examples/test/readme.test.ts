@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 /**
  * The README cannot rot: every shell command in it must be one that CI or a test runs.
  * Adding a command to the README means adding an entry below that says where it runs,
- * and the entry's check proves that place really runs it.
+ * and the entry's check follows the command to the files it would run.
  * LIVEINSIGHT_README=path checks a draft instead of the root README.
  */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -49,39 +49,69 @@ interface Exercised {
   command: RegExp;
   /** Where the command runs, for the reader of a failure. */
   where: string;
-  /** Proves that place runs it. */
-  check: () => void;
+  /** Proves the command does what the README says it does, from the files it would run. */
+  check: (command: string) => void;
+}
+
+const packageJson = (folder: string) => JSON.parse(read(`${folder}package.json`));
+
+/** The workspace folder of a package name (`-w @liveinsight/collector` → `packages/collector/`). */
+function workspaceOf(name: string): string {
+  const folder = (packageJson('').workspaces as string[]).find((w) => packageJson(`${w}/`).name === name);
+  expect(folder, `no workspace is named ${name}`).toBeDefined();
+  return `${folder}/`;
+}
+
+/**
+ * Follows an npm script to what it finally runs: through `npm run X -w W` into the
+ * workspace, and to the file behind `node F` or `tsx F`, which must exist. Returns the
+ * script's final command line.
+ */
+function resolveScript(name: string, folder = ''): string {
+  const script: string | undefined = packageJson(folder).scripts?.[name];
+  expect(script, `${folder || 'the root '}package.json has no "${name}" script`).toBeDefined();
+  const inner = script!.replace(/^(?:[A-Z_]+=\S*\s+)+/, '');
+  const delegated = /^npm run (\S+) -w (\S+)$/.exec(inner);
+  if (delegated) return resolveScript(delegated[1]!, workspaceOf(delegated[2]!));
+  const file = /^(?:node|tsx) (\S+)/.exec(inner)?.[1];
+  if (file) expect(existsSync(ROOT + folder + file), `${folder}${file} (npm run ${name}) is missing`).toBe(true);
+  return inner;
 }
 
 const EXERCISED: Exercised[] = [
   {
     command: /^npm (install|ci)$/,
     where: '.ci/run installs from the lockfile with `npm ci`, what `npm install` does on a fresh clone',
-    check: () => expect(read('.ci/run')).toMatch(/^npm ci\b/m),
+    check: () => {
+      expect(read('.ci/run')).toMatch(/^npm ci\b/m);
+      expect(existsSync(`${ROOT}package-lock.json`)).toBe(true);
+    },
   },
   {
     command: /^npm test$/,
-    where: '.ci/run runs exactly `npm test`',
-    check: () => expect(read('.ci/run')).toMatch(/^npm test$/m),
-  },
-  {
-    command: /^npm start$/,
-    where: 'examples/test/quickstart.e2e.test.ts runs `npm start` and opens what it serves',
-    check: () => expect(read('examples/test/quickstart.e2e.test.ts')).toContain("npm(['start']"),
-  },
-  {
-    command: /^npm run demo( -- .+)?$/,
-    where: 'examples/test/quickstart.e2e.test.ts runs the demo against `npm start`; demo.e2e.test.ts checks its numbers',
+    where: '.ci/run runs exactly `npm test`, which builds, typechecks and runs every vitest project',
     check: () => {
-      expect(read('examples/test/quickstart.e2e.test.ts')).toContain("npm(['run', 'demo'");
-      expect(read('examples/test/demo.e2e.test.ts')).toContain("'run', 'demo'");
+      expect(read('.ci/run')).toMatch(/^npm test$/m);
+      expect(resolveScript('test')).toMatch(/^npm run build && npm run typecheck && vitest run$/);
+    },
+  },
+  {
+    command: /^npm (start|run \S+)( -- .+)?$/,
+    where: 'an npm script of this repository; the e2e tests (quickstart, demo) run `npm start` and `npm run demo` as a user does',
+    check: (command) => {
+      resolveScript(command === 'npm start' ? 'start' : command.split(' ')[2]!);
     },
   },
   {
     command: /^npm install @liveinsight\/sdk$/,
-    where: 'not published from CI: the SPA example depends on @liveinsight/sdk the same way (as a workspace) and spa.e2e.test.ts runs it',
+    where: 'not published from CI: the package it installs is packages/sdk, whose exports the SPA example imports',
     check: () => {
-      expect(JSON.parse(read('examples/package.json')).dependencies).toHaveProperty('@liveinsight/sdk');
+      const sdk = packageJson('packages/sdk/');
+      expect(sdk.name).toBe('@liveinsight/sdk');
+      expect(sdk.private).not.toBe(true);
+      const exported = Object.values(sdk.exports['.'] as Record<string, string>);
+      // `npm test` builds first, so every exported file is there.
+      expect(exported.filter((file) => !existsSync(`${ROOT}packages/sdk/${file}`))).toEqual([]);
       expect(read('examples/spa/src/analytics.ts')).toContain("from '@liveinsight/sdk'");
     },
   },
@@ -92,33 +122,18 @@ const EXERCISED: Exercised[] = [
   },
   {
     command: /^(npx )?cdk (bootstrap|deploy|destroy)\b/,
-    where: 'needs an AWS account, so no test can run it; CI synthesises the very same CDK app offline (`npm run synth`, infra tests)',
-    check: () => expect(JSON.parse(read('infra/package.json')).scripts.synth).toMatch(/^cdk synth\b/),
-  },
-  {
-    command: /^npm run (build|synth|bench)$/,
-    where: '`npm test` runs `npm run build` first; infra tests synthesise the app as `npm run synth` does; bench is reported, not tested',
+    where: 'needs an AWS account, so no test can run it; infra tests synthesise the very same app (infra/cdk.json) offline',
     check: () => {
-      const scripts = JSON.parse(read('package.json')).scripts;
-      expect(scripts.test).toMatch(/^npm run build\b/);
-      expect(scripts.synth).toBeDefined();
-      expect(scripts.bench).toBeDefined();
-    },
-  },
-  {
-    command: /^npm run capacity$/,
-    where: 'packages/collector/test/capacity.test.ts runs the same model (runModel) on small samples; the full run is reported, not tested',
-    check: () => {
-      expect(JSON.parse(read('package.json')).scripts.capacity).toMatch(/-w @liveinsight\/collector$/);
-      expect(JSON.parse(read('packages/collector/package.json')).scripts.capacity).toMatch(/capacity\/main\.ts$/);
-      expect(read('packages/collector/capacity/main.ts')).toContain('runModel(');
-      expect(read('packages/collector/test/capacity.test.ts')).toContain('runModel(');
+      const app: string = JSON.parse(read('infra/cdk.json')).app;
+      const entry = /(\S+\.ts)$/.exec(app)?.[1];
+      expect(entry && existsSync(`${ROOT}infra/${entry}`), `infra/cdk.json app: ${app}`).toBe(true);
+      expect(existsSync(`${ROOT}node_modules/.bin/cdk`)).toBe(true);
     },
   },
   {
     command: /^cd \S+$/,
     where: 'a folder of this repository',
-    check: () => {},
+    check: (command) => expect(existsSync(ROOT + command.slice(3))).toBe(true),
   },
 ];
 
@@ -141,8 +156,7 @@ describe('README commands', () => {
     const plain = withoutEnv(command);
     const entry = EXERCISED.find((e) => e.command.test(plain));
     expect(entry, `No test or CI step runs \`${plain}\`: add one, and an entry in EXERCISED`).toBeDefined();
-    entry!.check();
-    if (plain.startsWith('cd ')) expect(existsSync(ROOT + plain.slice(3))).toBe(true);
+    entry!.check(plain);
   });
 });
 
