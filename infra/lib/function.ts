@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, type TableAccess } from '@liveinsight/collector/functions';
 import type { CfnTable, ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
@@ -9,7 +10,7 @@ import type { TableDefinition } from '@liveinsight/collector/tables';
 import { acknowledge } from './nag.js';
 
 /** Which data-plane actions a function gets on a table. */
-export type TableAccess = 'read' | 'write' | 'readWrite';
+export type { TableAccess };
 
 const GRANTS: Record<TableAccess, (table: ITable, fn: NodejsFunction) => void> = {
   read: (table, fn) => table.grantReadData(fn),
@@ -63,8 +64,8 @@ export class CollectorFunction extends NodejsFunction {
       description: props.description,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? 256,
-      timeout: props.timeout ?? Duration.seconds(30),
+      memorySize: props.memorySize ?? DEFAULT_MEMORY_MB,
+      timeout: props.timeout ?? Duration.seconds(DEFAULT_TIMEOUT_S),
       role,
       logGroup,
       loggingFormat: LoggingFormat.JSON,

@@ -27,6 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleHandler, HANDLERS, NODE22, type HandlerName } from '../bench/bundles.js';
 import { decodeRecord } from '../src/stream/record.js';
 import { shardIndex, shardName } from '../src/stream/sequence.js';
+import { DEFAULT_MEMORY_MB, FUNCTIONS, takesApiKey, type FunctionSpec } from '../src/functions.js';
 import { EVENTS_STREAM, TABLES, type TableId } from '../src/store/tables.js';
 import { CHROME_UA, IPHONE_UA, newSessionId, wireEvent } from './support/api.js';
 import { useTestStore } from './support/store.js';
@@ -39,20 +40,6 @@ const STREAM_NAME = `liveinsight-events-${randomUUID().slice(0, 8)}`;
 const API_KEY = `key-${randomUUID()}`;
 const SHARDS = 2;
 
-/**
- * What each function is given in AWS (infra/lib/functions.ts FUNCTIONS and
- * infra/lib/function.ts): its tables' names, the stream's name for the collector, the read
- * key for the API functions, NODE_OPTIONS. Kept by hand: importing infra would load
- * aws-cdk-lib into this test. A table a function is not given stays unnamed here too, so a
- * handler that reached for it would fail.
- */
-const FUNCTION_ENV: Record<HandlerName, { tables: TableId[]; stream?: true; apiKey: boolean }> = {
-  events: { tables: ['stats'], stream: true, apiKey: true },
-  realtime: { tables: ['sessions', 'stats'], apiKey: true },
-  stats: { tables: ['stats'], apiKey: true },
-  sites: { tables: ['stats'], apiKey: true },
-  aggregate: { tables: ['sessions', 'stats'], apiKey: false },
-};
 
 // ------------------------------------------------------------------ a Kinesis stand-in
 
@@ -314,7 +301,7 @@ describe('the built Lambda bundles under Node 22', { timeout: 60_000 }, () => {
 
   /** The function's environment in AWS, with the endpoints pointed here and dummy credentials. */
   function lambdaEnv(name: HandlerName): NodeJS.ProcessEnv {
-    const spec = FUNCTION_ENV[name];
+    const spec: FunctionSpec = FUNCTIONS[name];
     return {
       PATH: process.env.PATH,
       TZ: ':UTC',
@@ -327,7 +314,7 @@ describe('the built Lambda bundles under Node 22', { timeout: 60_000 }, () => {
       AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
       AWS_LAMBDA_FUNCTION_NAME: `liveinsight-${name}`,
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: name === 'aggregate' ? String(EVENTS_STREAM.consumerMemoryMb) : '256',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb ?? DEFAULT_MEMORY_MB),
       AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
       LAMBDA_TASK_ROOT: dir,
       NODE_OPTIONS: '--enable-source-maps',
@@ -335,9 +322,11 @@ describe('the built Lambda bundles under Node 22', { timeout: 60_000 }, () => {
       // takes its AWS path (no DYNAMODB_ENDPOINT): default clients, credentials from the env.
       AWS_ENDPOINT_URL_DYNAMODB: store.endpoint(),
       AWS_ENDPOINT_URL_KINESIS: kinesisEndpoint,
-      ...Object.fromEntries(spec.tables.map((id) => [TABLES[id].envVar, process.env[TABLES[id].envVar]])),
-      ...(spec.stream ? { [EVENTS_STREAM.envVar]: STREAM_NAME } : {}),
-      ...(spec.apiKey ? { LIVEINSIGHT_API_KEY: API_KEY } : {}),
+      // What infra/lib/functions.ts gives it from the same FUNCTIONS: a table it is not given
+      // stays unnamed here too, so a handler that reached for one would fail.
+      ...Object.fromEntries((Object.keys(spec.tables) as TableId[]).map((id) => [TABLES[id].envVar, process.env[TABLES[id].envVar]])),
+      ...(spec.stream === 'put' ? { [EVENTS_STREAM.envVar]: STREAM_NAME } : {}),
+      ...(takesApiKey(name) ? { LIVEINSIGHT_API_KEY: API_KEY } : {}),
     };
   }
 

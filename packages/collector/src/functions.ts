@@ -1,0 +1,81 @@
+/**
+ * What each handler needs from the platform it runs on: the tables it touches and how,
+ * its use of the events stream, whether it is given the API key, and its memory and
+ * timeout where they differ from an API call's. The CDK app builds the functions from
+ * this (infra/lib/functions.ts) and the bundle test gives each built handler exactly this
+ * environment, so the two cannot disagree about what a function may reach.
+ */
+import type { RouteHandler } from '@liveinsight/contract';
+import { EVENTS_STREAM, type TableId } from './store/tables.js';
+
+/** The handlers behind an API route (`ROUTES` in the contract package). */
+export type ApiFunctionId = RouteHandler;
+/** The handlers Lambda runs on batches of the events stream: no route, no request. */
+export type StreamFunctionId = 'aggregate';
+export type FunctionId = ApiFunctionId | StreamFunctionId;
+
+export type TableAccess = 'read' | 'write' | 'readWrite';
+/** What a function does with the events stream: put records on it, or consume it. */
+export type StreamAccess = 'put' | 'consume';
+
+export interface FunctionSpec {
+  readonly description: string;
+  /** The tables the handler touches and how; every other table stays out of reach. */
+  readonly tables: Readonly<Partial<Record<TableId, TableAccess>>>;
+  /** Whether and how it uses the events stream; no access unless given. */
+  readonly stream?: StreamAccess;
+  /** 30 s (an API call's) unless given. */
+  readonly timeoutS?: number;
+  /** 256 MB unless given. */
+  readonly memoryMb?: number;
+}
+
+/** An API call's limits, where a spec says nothing. */
+export const DEFAULT_TIMEOUT_S = 30;
+export const DEFAULT_MEMORY_MB = 256;
+
+/**
+ * The five handlers. The collector (POST /api/events) validates and enriches a request,
+ * puts its records on the events stream and answers; of the tables it touches only stats
+ * (the site registry, the day's visitor salts, health). The consumer (`aggregate`) counts
+ * the stream into the sessions and stats tables. The readers only read: the stats rollups
+ * (and the consumer's progress, for `counted_until`), and for realtime the sessions
+ * ActivityIndex.
+ */
+export const FUNCTIONS = {
+  events: {
+    description: 'POST /api/events: validates and enriches tracker events, puts them on the events stream',
+    tables: { stats: 'readWrite' },
+    stream: 'put',
+  },
+  realtime: {
+    description: 'GET /api/realtime: active sessions and pages of the last minutes',
+    tables: { sessions: 'read', stats: 'read' },
+  },
+  stats: {
+    description: 'GET /api/stats: totals, time series and breakdowns from the rollups',
+    tables: { stats: 'read' },
+  },
+  sites: {
+    description: 'GET /api/sites: the sites that have data',
+    tables: { stats: 'read' },
+  },
+  aggregate: {
+    description: 'Events stream consumer: counts the records into sessions and the stats rollups',
+    tables: { sessions: 'readWrite', stats: 'readWrite' },
+    stream: 'consume',
+    // A batch is up to 500 records of many sessions, committed 16 sessions at a time, then
+    // one ADD per rollup item: more memory is more CPU, hence a shorter batch, and the
+    // batch's duration is how far the stats lag (one vCPU; see EVENTS_STREAM). 60 s bounds a
+    // stuck batch (it is then retried, see infra's CONSUMER_SETTINGS) well inside the
+    // IteratorAge alarm's patience.
+    memoryMb: EVENTS_STREAM.consumerMemoryMb,
+    timeoutS: 60,
+  },
+} as const satisfies Record<FunctionId, FunctionSpec>;
+
+/** Whether Lambda runs the function on the events stream rather than for an API route. */
+export const isStreamConsumer = (fnId: FunctionId): fnId is StreamFunctionId => (FUNCTIONS[fnId] as FunctionSpec).stream === 'consume';
+
+/** API functions compare the API key; the consumer answers no request and is not given it. */
+export const takesApiKey = (fnId: FunctionId): boolean => !isStreamConsumer(fnId);
