@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { normalizeStats } from '../src/api/normalize.js';
 import {
   DEFAULT_PERIOD,
-  intervalChoices,
+  offeredIntervals,
   parseFilter,
   parseFragment,
   serializeFragment,
@@ -100,23 +100,23 @@ describe('statsQuery', () => {
   });
 });
 
-describe('intervalChoices and withChanges', () => {
+describe('offeredIntervals and withChanges', () => {
   it('offers hours for short windows, days for long ones, both in between', () => {
     // An older collector sends no meta.intervals: the dashboard's former rule stands in.
-    expect(intervalChoices(olderPeriod.today)).toEqual(['hour']);
-    expect(intervalChoices(olderPeriod['12mo'])).toEqual(['day']);
-    expect(intervalChoices(olderPeriod['7d'])).toEqual(['hour', 'day']);
+    expect(offeredIntervals(olderPeriod.today)).toEqual(['hour']);
+    expect(offeredIntervals(olderPeriod['12mo'])).toEqual(['day']);
+    expect(offeredIntervals(olderPeriod['7d'])).toEqual(['hour', 'day']);
     // custom 2025-01-01 to 2025-03-01, the last day inclusive
-    expect(intervalChoices(olderAnswer('2025-01-01', '2025-03-02'))).toEqual(['day']);
+    expect(offeredIntervals(olderAnswer('2025-01-01', '2025-03-02'))).toEqual(['day']);
   });
 
   it('offers what the answer lists, whatever the window', () => {
     const week = statsFixture();
     week.meta.intervals = ['day'];
-    expect(intervalChoices(week)).toEqual(['day']);
+    expect(offeredIntervals(week)).toEqual(['day']);
     week.meta.intervals = ['hour'];
-    expect(intervalChoices(week)).toEqual(['hour']);
-    expect(intervalChoices(undefined)).toEqual([]);
+    expect(offeredIntervals(week)).toEqual(['hour']);
+    expect(offeredIntervals(undefined)).toEqual([]);
   });
 
   it('keeps the requested interval until an answer for the window says otherwise', () => {

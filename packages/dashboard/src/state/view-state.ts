@@ -130,7 +130,7 @@ export function statsQuery(
  * The bucket sizes worth offering, as the API lists them in an answer's `meta.intervals`
  * (it knows its own limits and what a filter allows); none before an answer arrived.
  */
-export function intervalChoices(stats: Pick<StatsData, 'meta'> | undefined): Interval[] {
+export function offeredIntervals(stats: Pick<StatsData, 'meta'> | undefined): Interval[] {
   return stats ? [...stats.meta.intervals] : [];
 }
 
