@@ -16,6 +16,7 @@ import { KEYS, LIMITS } from '../../packages/sdk/src/lib/limits.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const privacy = readFileSync(`${ROOT}docs/privacy.md`, 'utf8');
 const architecture = readFileSync(`${ROOT}docs/architecture.md`, 'utf8');
+const contracts = readFileSync(`${ROOT}docs/contracts.md`, 'utf8');
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -87,5 +88,18 @@ describe('docs match the code', () => {
     // The tracker, the dashboard and the CDK app are named as folders; the collector module by module.
     const unnamed = sourceFolders.flatMap(files).filter((path) => !covered(path));
     expect(unnamed).toEqual([]);
+  });
+
+  it('contracts.md: every module it names exists, and exports the rule it is named for', async () => {
+    const named = [...contracts.matchAll(/`((?:packages|infra)\/[^`\s]+)`/g)].map((m) => m[1]!);
+    expect(named.length).toBeGreaterThan(15);
+    expect(named.filter((path) => !existsSync(`${ROOT}${path}`))).toEqual([]);
+    // "`NAME` in `path`": the module exports NAME.
+    const symbols = [...contracts.matchAll(/`([A-Z][A-Z_]+|[a-z][A-Za-z]+)` in `((?:packages|infra)\/[^`]+\.ts)`/g)];
+    expect(symbols.length).toBeGreaterThanOrEqual(5);
+    for (const [, symbol, path] of symbols) {
+      const module = (await import(`${ROOT}${path}`)) as Record<string, unknown>;
+      expect(module[symbol!], `${symbol} in ${path}`).toBeDefined();
+    }
   });
 });

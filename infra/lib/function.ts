@@ -95,7 +95,7 @@ export class CollectorFunction extends NodejsFunction {
     acknowledge(
       this,
       'AwsSolutions-L1',
-      'Node.js 22 is the chosen Lambda runtime (DESIGN.md): the version the collector is built, typed and tested for. Moving to a newer one is a deliberate upgrade, not a side effect of a CDK release.',
+      'Node.js 22 is the chosen Lambda runtime (docs/contracts.md): the version the collector is built, typed and tested for. Moving to a newer one is a deliberate upgrade, not a side effect of a CDK release.',
     );
   }
 
