@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, type TableAccess } from '@liveinsight/collector/functions';
+import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, LAMBDA_ALIASES, type TableAccess } from '@liveinsight/collector/functions';
 import type { CfnTable, ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
@@ -89,6 +89,8 @@ export class CollectorFunction extends NodejsFunction {
         sourcesContent: false,
         // Ship the SDK version the tests ran against rather than the runtime's.
         bundleAwsSDK: true,
+        // Lambda's credentials are in the environment; the SDK's wider chain stays out.
+        esbuildArgs: Object.fromEntries(Object.entries(LAMBDA_ALIASES).map(([from, to]) => [`--alias:${from}`, to])),
         forceDockerBundling: false,
       },
     });

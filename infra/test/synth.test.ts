@@ -60,6 +60,9 @@ describe('cdk synth', () => {
       const map = JSON.parse(readFileSync(join(dir, 'index.mjs.map'), 'utf8')) as { sources: string[]; sourcesContent?: unknown };
       expect(map.sources.some((source) => source.endsWith(`packages/collector/src/handlers/${handler}.ts`))).toBe(true);
       expect(map.sourcesContent).toBeUndefined();
+      // The SDK's default credential chain is aliased to the environment's (LAMBDA_ALIASES).
+      expect(map.sources.some((source) => source.endsWith('packages/collector/src/lambda/credentials.ts')), `${handler} reads credentials from the env`).toBe(true);
+      expect(map.sources.filter((source) => /credential-provider-(node|sso|ini|imds)|nested-clients/.test(source)), handler).toEqual([]);
     }
   });
 

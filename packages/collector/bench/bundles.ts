@@ -5,7 +5,8 @@
  *
  * The options mirror infra/lib/function.ts (NodejsFunction `bundling`): ESM for node22,
  * main fields module then main, the createRequire banner for the CommonJS dependencies,
- * minified, the AWS SDK bundled (`bundleAwsSDK: true`, so nothing is external). infra
+ * minified, the AWS SDK bundled (`bundleAwsSDK: true`, so nothing is external), the SDK's
+ * credential chain aliased to the environment's (LAMBDA_ALIASES). infra
  * also writes a source map (sourceMap, sourcesContent false); that is a separate file and
  * leaves the code's size as it is, so it is not built here.
  */
@@ -18,6 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { LAMBDA_ALIASES } from '../src/functions.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const run = promisify(execFile);
@@ -40,6 +42,7 @@ export const LAMBDA_BUNDLE_OPTIONS = {
   // ESM output has no `require` for them unless one is created.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   minify: true,
+  alias: LAMBDA_ALIASES,
 } as const satisfies BuildOptions;
 
 export const handlerEntry = (name: HandlerName): string => join(HERE, '..', 'src', 'handlers', `${name}.ts`);

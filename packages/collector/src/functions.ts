@@ -5,6 +5,7 @@
  * this (infra/lib/functions.ts) and the bundle test gives each built handler exactly this
  * environment, so the two cannot disagree about what a function may reach.
  */
+import { fileURLToPath } from 'node:url';
 import type { RouteHandler } from '@liveinsight/contract';
 import { EVENTS_STREAM, type TableId } from './store/tables.js';
 
@@ -79,3 +80,12 @@ export const isStreamConsumer = (fnId: FunctionId): fnId is StreamFunctionId => 
 
 /** API functions compare the API key; the consumer answers no request and is not given it. */
 export const takesApiKey = (fnId: FunctionId): boolean => !isStreamConsumer(fnId);
+
+/**
+ * Imports the Lambda bundles resolve elsewhere (esbuild `alias`; the CDK app and the bench
+ * build with it): the SDK's default credential chain becomes the environment alone, which
+ * is where Lambda puts a function's credentials (src/lambda/credentials.ts).
+ */
+export const LAMBDA_ALIASES: Readonly<Record<string, string>> = {
+  '@aws-sdk/credential-provider-node': fileURLToPath(new URL('./lambda/credentials.ts', import.meta.url)),
+};
