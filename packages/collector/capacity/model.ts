@@ -4,7 +4,7 @@
  * limits and us-east-1 list prices. It is a model: the figures hold as far as the sample
  * resembles the traffic and AWS behaves as documented; nothing here ran on AWS.
  */
-import { parseSortKey, PROGRESS_PK, SITES_PK } from '../src/store/keys.js';
+import { parseSortKey, PROGRESS_PK } from '../src/store/keys.js';
 import { EVENTS_STREAM } from '../src/store/tables.js';
 import type { RecordedRequest } from './recorder.js';
 import type { SampleResult, SampleShape } from './sample.js';
@@ -113,10 +113,12 @@ interface FamilyInfo {
 export function classify(r: RecordedRequest): FamilyInfo {
   if (r.index) return { family: `sessions ${r.index}`, key: r.pk, kind: 'per request', onlyIncreasing: true, partition: r.pk };
   if (r.table === 'sessions') return { family: 'sessions item', key: r.pk, kind: 'per entity', onlyIncreasing: false, partition: r.pk };
+  // Read once per process and minute (site registry, key checks): per process, not per request.
+  if (r.table === 'sites' || r.table === 'keys') return { family: `${r.table} item`, key: r.pk, kind: 'per entity', onlyIncreasing: false, partition: r.pk };
   const pk = r.pk;
   const item = (family: string, kind: Kind = 'per request'): FamilyInfo => ({ family, key: `${pk} ${r.sk ?? ''}`, kind, onlyIncreasing: false, partition: pk });
   if (pk === PROGRESS_PK) return item('stats ~progress');
-  if (pk === SITES_PK) return item('stats ~sites');
+  if (pk.startsWith('~dropped#')) return item('stats ~dropped');
   if (pk.startsWith('~salt#')) return item('stats ~salt');
   if (pk.includes('#V#')) return item('stats visitor marker', 'per entity');
   if (pk.includes('#H#')) return item('stats hour total');

@@ -12,6 +12,7 @@ import { mapLimit } from '../src/lib/concurrency.js';
 import { DAY_MS, dayLabel } from '../src/lib/time.js';
 import { aggregate } from '../src/service/aggregate.js';
 import { ingest } from '../src/service/ingest.js';
+import { createSite } from '../src/service/site-admin.js';
 import { getDocumentClient, resetDocumentClient } from '../src/store/client.js';
 import { ensureTables } from '../src/store/create-tables.js';
 import { dayPkOfLabel, totalKeys } from '../src/store/keys.js';
@@ -63,6 +64,8 @@ export async function runSample(shape: SampleShape, endpoint: string, options: {
   await ensureTables(new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
 
   const { requests: traffic, truth } = generateTraffic({ ...shape, requests: shape.warmupRequests + shape.requests });
+  // As in AWS, where sites are registered by an admin (with their hostname) before traffic comes.
+  await mapLimit([...truth.sites.keys()], 8, (site) => createSite({ site_id: site, hostnames: [site] }));
   const queues = Array.from({ length: shape.shards }, () => [] as StoredRecord[]);
   const sequence = new Array<number>(shape.shards).fill(0);
   const recordBytes: number[] = [];

@@ -12,6 +12,14 @@ export class BadRequestError extends LiveInsightError {
 export class UnauthorizedError extends LiveInsightError {
   override name = 'UnauthorizedError';
 }
+/** A valid key that may not do this: a missing scope, or a site outside its list. */
+export class ForbiddenError extends LiveInsightError {
+  override name = 'ForbiddenError';
+}
+/** The thing to create exists already (a site, a key name). */
+export class ConflictError extends LiveInsightError {
+  override name = 'ConflictError';
+}
 export class NotFoundError extends LiveInsightError {
   override name = 'NotFoundError';
 }

@@ -36,30 +36,39 @@ export const DEFAULT_TIMEOUT_S = 30;
 export const DEFAULT_MEMORY_MB = 256;
 
 /**
- * The five handlers. The collector (POST /api/events) validates and enriches a request,
+ * The six handlers. The collector (POST /api/events) validates and enriches a request,
  * puts its records on the events stream and answers; of the tables it touches only stats
- * (the site registry, the day's visitor salts, health). The consumer (`aggregate`) counts
- * the stream into the sessions and stats tables. The readers only read: the stats rollups
- * (and the consumer's progress, for `counted_until`), and for realtime the sessions
- * ActivityIndex.
+ * (the day's visitor salts, health) and, to check them, sites and keys. The consumer
+ * (`aggregate`) counts the stream into the sessions and stats tables. The readers only
+ * read the data (the stats rollups, the consumer's progress for `counted_until`, for
+ * realtime the sessions ActivityIndex). Every API function checks keys: it reads the keys
+ * table and writes a key's last use (and the bootstrap admin key's item on first use).
+ * `admin` manages sites, settings and keys, and deleting a site removes its rollups and
+ * sessions.
  */
 export const FUNCTIONS = {
   events: {
     description: 'POST /api/events: validates and enriches tracker events, puts them on the events stream',
-    tables: { stats: 'readWrite' },
+    tables: { stats: 'readWrite', sites: 'readWrite', keys: 'readWrite' },
     stream: 'put',
   },
   realtime: {
     description: 'GET /api/realtime: active sessions and pages of the last minutes',
-    tables: { sessions: 'read', stats: 'read' },
+    tables: { sessions: 'read', stats: 'read', keys: 'readWrite' },
   },
   stats: {
     description: 'GET /api/stats: totals, time series and breakdowns from the rollups',
-    tables: { stats: 'read' },
+    tables: { stats: 'read', keys: 'readWrite' },
   },
   sites: {
-    description: 'GET /api/sites: the sites that have data',
-    tables: { stats: 'read' },
+    description: 'GET /api/sites: the registered sites a key may read',
+    tables: { stats: 'read', sites: 'read', keys: 'readWrite' },
+  },
+  admin: {
+    description: 'Sites, their settings and API keys: /api/sites (POST, DELETE), /api/sites/{site}/settings, /api/keys, /api/key',
+    tables: { sessions: 'readWrite', stats: 'readWrite', sites: 'readWrite', keys: 'readWrite' },
+    // Deleting a site scans the stats and sessions tables for its items.
+    timeoutS: 29,
   },
   aggregate: {
     description: 'Events stream consumer: counts the records into sessions and the stats rollups',
@@ -78,8 +87,25 @@ export const FUNCTIONS = {
 /** Whether Lambda runs the function on the events stream rather than for an API route. */
 export const isStreamConsumer = (fnId: FunctionId): fnId is StreamFunctionId => (FUNCTIONS[fnId] as FunctionSpec).stream === 'consume';
 
-/** API functions compare the API key; the consumer answers no request and is not given it. */
+/**
+ * API functions check keys, so they are given the bootstrap admin key: in AWS the ARN of
+ * the Secrets Manager secret that holds it (ADMIN_SECRET_ENV, read at cold start, never
+ * the key itself), locally the key (ADMIN_KEY_ENV). The consumer answers no request.
+ */
 export const takesApiKey = (fnId: FunctionId): boolean => !isStreamConsumer(fnId);
+
+/** The bootstrap admin key itself: the local stack and tests (`LIVEINSIGHT_API_KEY=… npm start`). */
+export const ADMIN_KEY_ENV = 'LIVEINSIGHT_API_KEY';
+/** In AWS: the ARN of the secret holding the bootstrap admin key. */
+export const ADMIN_SECRET_ENV = 'LIVEINSIGHT_ADMIN_SECRET_ARN';
+/**
+ * In AWS: the ARN of the secret CloudFront sends in ORIGIN_HEADER on every /api/* request;
+ * CloudFront-Viewer-* headers are believed only on requests that carry it.
+ */
+export const ORIGIN_SECRET_ENV = 'LIVEINSIGHT_ORIGIN_SECRET_ARN';
+export const ORIGIN_HEADER = 'X-LiveInsight-Origin';
+/** On: an event for an unknown site registers it (the local default). Off in AWS. */
+export const AUTO_SITES_ENV = 'LIVEINSIGHT_AUTO_SITES';
 
 /**
  * Imports the Lambda bundles resolve elsewhere (esbuild `alias`; the CDK app and the bench

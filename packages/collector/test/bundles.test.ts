@@ -5,7 +5,9 @@
  * events API Gateway (REST API proxy integration, payload v1) and the Kinesis event
  * source mapping send. The tables are dynalite's; Kinesis is a small stand-in below that
  * speaks PutRecords (JSON 1.1, as @aws-sdk/client-kinesis sends it) and keeps the records,
- * which are then handed to the consumer's bundle as Lambda would.
+ * which are then handed to the consumer's bundle as Lambda would; Secrets Manager is
+ * another, which answers GetSecretValue for the bootstrap admin key's secret, the only
+ * form in which a function is given that key.
  *
  * What the sources' tests cannot see: a dependency esbuild resolves differently from
  * Node (main fields, CommonJS interop, the createRequire banner), code Node 22 runs
@@ -15,6 +17,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Http2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,7 +30,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleHandler, HANDLERS, NODE22, type HandlerName } from '../bench/bundles.js';
 import { decodeRecord } from '../src/stream/record.js';
 import { shardIndex, shardName } from '../src/stream/sequence.js';
-import { DEFAULT_MEMORY_MB, FUNCTIONS, takesApiKey, type FunctionSpec } from '../src/functions.js';
+import { ADMIN_SECRET_ENV, DEFAULT_MEMORY_MB, FUNCTIONS, ORIGIN_HEADER, ORIGIN_SECRET_ENV, takesApiKey, type FunctionSpec } from '../src/functions.js';
 import { EVENTS_STREAM, TABLES, type TableId } from '../src/store/tables.js';
 import { CHROME_UA, IPHONE_UA, newSessionId, wireEvent } from './support/api.js';
 import { useTestStore } from './support/store.js';
@@ -38,8 +41,45 @@ const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
 const STREAM_NAME = `liveinsight-events-${randomUUID().slice(0, 8)}`;
 const API_KEY = `key-${randomUUID()}`;
+const ADMIN_SECRET_ARN = `arn:aws:secretsmanager:us-east-1:123456789012:secret:liveinsight-admin-${randomUUID().slice(0, 6)}`;
+const ORIGIN_SECRET_ARN = `arn:aws:secretsmanager:us-east-1:123456789012:secret:liveinsight-origin-${randomUUID().slice(0, 6)}`;
+const ORIGIN_SECRET = `origin-${randomUUID()}`;
+const SECRETS: Record<string, string> = { [ADMIN_SECRET_ARN]: API_KEY, [ORIGIN_SECRET_ARN]: ORIGIN_SECRET };
 const SHARDS = 2;
 
+
+// ------------------------------------------------------------------ a Secrets Manager stand-in
+
+/** Answers GetSecretValue (secretsmanager, JSON 1.1) for the two secrets the API functions are given. */
+function secretsStandIn() {
+  const calls: { target: string; secretId: string | undefined; signed: boolean }[] = [];
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const input = safeJson(Buffer.concat(chunks).toString('utf8'));
+      const target = String(req.headers['x-amz-target'] ?? '');
+      calls.push({ target, secretId: input?.SecretId, signed: String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256') });
+      const value = target === 'secretsmanager.GetSecretValue' ? SECRETS[input?.SecretId] : undefined;
+      res.writeHead(value !== undefined ? 200 : 400, { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() });
+      res.end(
+        JSON.stringify(
+          value !== undefined
+            ? { ARN: input.SecretId, Name: 'liveinsight', SecretString: value, VersionId: randomUUID(), VersionStages: ['AWSCURRENT'], CreatedDate: Date.now() / 1000 }
+            : { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." },
+        ),
+      );
+    });
+  });
+  return {
+    calls,
+    async start(): Promise<string> {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
 
 // ------------------------------------------------------------------ a Kinesis stand-in
 
@@ -142,7 +182,10 @@ function safeJson(text: string): any {
  * multi-value copies, the request context with the caller's identity.
  */
 function proxyEvent(options: {
-  method: 'GET' | 'POST' | 'OPTIONS';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'OPTIONS';
+  /** The resource template, when the path has parameters (`/api/sites/{site}`). */
+  resource?: string;
+  pathParameters?: Record<string, string>;
   path: string;
   headers?: Record<string, string>;
   query?: Record<string, string>;
@@ -150,6 +193,8 @@ function proxyEvent(options: {
   base64?: boolean;
   sourceIp?: string;
   userAgent?: string;
+  /** Sent straight to API Gateway, not through our CloudFront distribution (which adds ORIGIN_HEADER). */
+  direct?: boolean;
 }): APIGatewayProxyEvent {
   const userAgent = options.userAgent ?? CHROME_UA;
   const sourceIp = options.sourceIp ?? '198.51.100.23';
@@ -170,19 +215,20 @@ function proxyEvent(options: {
     'X-Forwarded-For': `${sourceIp}, 130.176.0.1`,
     'X-Forwarded-Port': '443',
     'X-Forwarded-Proto': 'https',
+    ...(options.direct ? {} : { [ORIGIN_HEADER]: ORIGIN_SECRET, 'CloudFront-Viewer-Address': `${sourceIp}:51234` }),
     ...options.headers,
   };
   const query = options.query ?? null;
   const now = Date.now();
   return {
-    resource: options.path,
+    resource: options.resource ?? options.path,
     path: options.path,
     httpMethod: options.method,
     headers,
     multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
     queryStringParameters: query,
     multiValueQueryStringParameters: query && Object.fromEntries(Object.entries(query).map(([name, value]) => [name, [value]])),
-    pathParameters: null,
+    pathParameters: options.pathParameters ?? null,
     stageVariables: null,
     requestContext: {
       accountId: ACCOUNT,
@@ -279,23 +325,27 @@ process.exit(0);
 describe('the built Lambda bundles under Node 22', { timeout: 60_000 }, () => {
   const store = useTestStore();
   const kinesis = kinesisStandIn();
+  const secrets = secretsStandIn();
   let dir: string;
   let kinesisEndpoint: string;
+  let secretsEndpoint: string;
   const bundles = new Map<HandlerName, string>();
   let invocations = 0;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'liveinsight-bundles-test-'));
-    const [endpoint] = await Promise.all([
+    const [endpoint, secretsAt] = await Promise.all([
       kinesis.start(),
+      secrets.start(),
       writeFile(join(dir, 'runner.mjs'), RUNNER),
       ...HANDLERS.map(async (name) => bundles.set(name, (await bundleHandler(name, dir)).path!)),
     ]);
     kinesisEndpoint = endpoint;
+    secretsEndpoint = secretsAt;
   }, 60_000);
 
   afterAll(async () => {
-    await kinesis.close();
+    await Promise.all([kinesis.close(), secrets.close()]);
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -322,11 +372,13 @@ describe('the built Lambda bundles under Node 22', { timeout: 60_000 }, () => {
       // takes its AWS path (no DYNAMODB_ENDPOINT): default clients, credentials from the env.
       AWS_ENDPOINT_URL_DYNAMODB: store.endpoint(),
       AWS_ENDPOINT_URL_KINESIS: kinesisEndpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsEndpoint,
       // What infra/lib/functions.ts gives it from the same FUNCTIONS: a table it is not given
       // stays unnamed here too, so a handler that reached for one would fail.
       ...Object.fromEntries((Object.keys(spec.tables) as TableId[]).map((id) => [TABLES[id].envVar, process.env[TABLES[id].envVar]])),
       ...(spec.stream === 'put' ? { [EVENTS_STREAM.envVar]: STREAM_NAME } : {}),
-      ...(takesApiKey(name) ? { LIVEINSIGHT_API_KEY: API_KEY } : {}),
+      // The bootstrap admin key by its secret's ARN, never the key: as infra gives it.
+      ...(takesApiKey(name) ? { [ADMIN_SECRET_ENV]: ADMIN_SECRET_ARN, [ORIGIN_SECRET_ENV]: ORIGIN_SECRET_ARN } : {}),
     };
   }
 
@@ -370,6 +422,31 @@ describe('the built Lambda bundles under Node 22', { timeout: 60_000 }, () => {
   ];
   const phoneBatch = [wireEvent({ site, session: phone, at: at(8), url: `https://${site}/` })];
   const truth = { pageviews: 4, events: 1, sessions: 3, visitors: 2 };
+
+  it('POST /api/sites: the admin bundle registers the site with the key it reads from Secrets Manager', async () => {
+    const unknown = await api(
+      'events',
+      proxyEvent({ method: 'POST', path: '/api/events', headers: { 'Content-Type': 'text/plain;charset=UTF-8' }, body: JSON.stringify({ events: phoneBatch }) }),
+    );
+    // Not registered yet (no auto-registration in AWS): answered as usual, stored nowhere.
+    expect(unknown.statusCode, unknown.body).toBe(200);
+    expect(kinesis.records).toHaveLength(0);
+
+    const created = await api(
+      'admin',
+      proxyEvent({ method: 'POST', path: '/api/sites', headers: { 'X-API-Key': API_KEY, 'Content-Type': 'application/json' }, body: JSON.stringify({ site_id: site, hostnames: [site] }) }),
+    );
+    expect(created.statusCode, created.body).toBe(200);
+    expect(body(created).data).toMatchObject({ site_id: site, settings: { hostnames: [site] } });
+    expect(secrets.calls).toContainEqual({ target: 'secretsmanager.GetSecretValue', secretId: ADMIN_SECRET_ARN, signed: true });
+
+    const settings = await api(
+      'admin',
+      proxyEvent({ method: 'GET', path: `/api/sites/${site}/settings`, resource: '/api/sites/{site}/settings', pathParameters: { site }, headers: { 'X-API-Key': API_KEY } }),
+    );
+    expect(settings.statusCode, settings.body).toBe(200);
+    expect(body(settings).data.settings).toEqual({ hostnames: [site] });
+  });
 
   it('POST /api/events: the bundle validates, answers, and puts one record per session on Kinesis through the SDK', async () => {
     const result = await api(
@@ -462,6 +539,32 @@ describe('the built Lambda bundles under Node 22', { timeout: 60_000 }, () => {
     expect(sites.statusCode, sites.body).toBe(200);
     const listed = (body(sites).data as SitesData).sites.find((entry) => entry.site_id === site);
     expect(listed).toMatchObject({ site_id: site, pageviews_24h: truth.pageviews });
+  });
+
+  it('believes CloudFront-Viewer-* only on requests that came through the distribution', async () => {
+    const forgedSite = `forged-${randomUUID().slice(0, 8)}.test`;
+    const admin = { 'X-API-Key': API_KEY, 'Content-Type': 'application/json' };
+    expect((await api('admin', proxyEvent({ method: 'POST', path: '/api/sites', headers: admin, body: JSON.stringify({ site_id: forgedSite }) }))).statusCode).toBe(200);
+    const before = kinesis.records.length;
+    // Twenty requests straight to API Gateway, each claiming another address and North Korea.
+    for (let i = 0; i < 20; i++) {
+      const forged = proxyEvent({
+        method: 'POST',
+        path: '/api/events',
+        direct: true,
+        sourceIp: '192.0.2.50',
+        headers: { 'CloudFront-Viewer-Country': 'KP', 'X-Forwarded-For': `203.0.113.${i}`, 'CloudFront-Viewer-Address': `203.0.113.${i}:4000`, [ORIGIN_HEADER]: 'a guess' },
+        body: JSON.stringify({ events: [wireEvent({ site: forgedSite, session: newSessionId('forged'), at: Date.now(), url: `https://${forgedSite}/` })] }),
+      });
+      expect((await api('events', forged)).statusCode).toBe(200);
+    }
+    const fresh = kinesis.records.slice(before);
+    const lines = fresh.flatMap((record) => decodeRecord(Buffer.from(record.data, 'base64').toString('utf8')).events);
+    expect(lines).toHaveLength(20);
+    // No country, and one visitor: the address API Gateway saw, the same User-Agent.
+    expect(new Set(lines.map((line) => line.cc))).toEqual(new Set(['(unknown)']));
+    expect(new Set(lines.map((line) => line.vh)).size).toBe(1);
+    expect(secrets.calls).toContainEqual({ target: 'secretsmanager.GetSecretValue', secretId: ORIGIN_SECRET_ARN, signed: true });
   });
 
   it('answers a bad request 400 naming the field, a missing read key 401, a preflight 204', async () => {

@@ -35,7 +35,19 @@ async function capture(send: () => Promise<void>): Promise<StreamRecord[]> {
 const stored = (records: StreamRecord[]): StoredRecord[] =>
   records.map((record, i) => ({ ...record, sequenceNumber: String(4_960_000_000 + i), arrivedAt: Date.now() }));
 
+/**
+ * Each site's visitors have addresses of their own: one address bringing the visitors of
+ * dozens of sites within a minute would meet the per-client bound (client-bound.ts).
+ */
+const sites = new Map<string, number>();
+const addressOf = (site: string, host: number) => {
+  if (!sites.has(site)) sites.set(site, sites.size + 1);
+  const net = sites.get(site)!;
+  return `10.${net >> 8}.${net & 255}.${host}`;
+};
+
 async function recordsOf(site: string): Promise<StoredRecord[]> {
+  const ip = (host: number) => addressOf(site, host);
   return stored(await capture(async () => {
     const at = Date.now() - 20 * MIN;
     const a = [
@@ -43,10 +55,10 @@ async function recordsOf(site: string): Promise<StoredRecord[]> {
       wireEvent({ session: sid(site, 'a'), at: at + 60_000, site, url: `https://${site}/pricing` }),
       wireEvent({ session: sid(site, 'a'), at: at + 90_000, site, type: 'signup', props: { plan: 'pro' } }),
     ];
-    await ingestOk({ events: a }, { ip: '198.51.100.1' });
-    await ingestOk({ events: [wireEvent({ session: sid(site, 'b'), at: at + 5_000, site, url: `https://${site}/docs` })] }, { ip: '198.51.100.2' });
-    await ingestOk({ events: [wireEvent({ session: sid(site, 'c'), at: at + 7_000, site, url: `https://${site}/` })] }, { ip: '198.51.100.3' });
-    await ingestOk({ events: a }, { ip: '198.51.100.1' });
+    await ingestOk({ events: a }, { ip: ip(1) });
+    await ingestOk({ events: [wireEvent({ session: sid(site, 'b'), at: at + 5_000, site, url: `https://${site}/docs` })] }, { ip: ip(2) });
+    await ingestOk({ events: [wireEvent({ session: sid(site, 'c'), at: at + 7_000, site, url: `https://${site}/` })] }, { ip: ip(3) });
+    await ingestOk({ events: a }, { ip: ip(1) });
     await ingestOk(
       {
         events: [
@@ -54,7 +66,7 @@ async function recordsOf(site: string): Promise<StoredRecord[]> {
           wireEvent({ session: sid(site, 'b'), at: at + 95_000, site, type: 'engagement', props: { engaged_ms: 30_000, scroll: 80 } }),
         ],
       },
-      { ip: '198.51.100.2' },
+      { ip: ip(2) },
     );
   }));
 }
@@ -155,10 +167,10 @@ describe('the stream consumer counts exactly once', () => {
       const view = (session: string, offset: number, path: string) =>
         wireEvent({ session: sid(site, session), at: at + offset, site, url: `https://${site}${path}` });
       const records = stored(await capture(async () => {
-        await ingestOk({ events: [view('s', 0, '/')] }, { ip: '198.51.100.1' });
-        await ingestOk({ events: [view('x', 1_000, '/x')] }, { ip: '198.51.100.2' });
-        await ingestOk({ events: [view('t', 2_000, '/t')] }, { ip: '198.51.100.3' });
-        await ingestOk({ events: [view('s', 30_000, '/pricing')] }, { ip: '198.51.100.1' });
+        await ingestOk({ events: [view('s', 0, '/')] }, { ip: addressOf(site, 1) });
+        await ingestOk({ events: [view('x', 1_000, '/x')] }, { ip: addressOf(site, 2) });
+        await ingestOk({ events: [view('t', 2_000, '/t')] }, { ip: addressOf(site, 3) });
+        await ingestOk({ events: [view('s', 30_000, '/pricing')] }, { ip: addressOf(site, 1) });
       }));
       const name = `halved-${fault}-${target}`;
       injectFault(target, fault, name);
@@ -182,14 +194,14 @@ describe('the stream consumer counts exactly once', () => {
         events: Array.from({ length: 3 }, (_, i) => wireEvent({ session: sid(site, session), id: `${session}-${batch}-${i}`, at: at + batch * 50_000 + i * 1_000, site })),
       });
       const first = await capture(async () => {
-        await ingestOk(body('a', 0), { ip: '198.51.100.1' });
-        await ingestOk(body('b', 0), { ip: '198.51.100.2' });
+        await ingestOk(body('a', 0), { ip: addressOf(site, 1) });
+        await ingestOk(body('b', 0), { ip: addressOf(site, 2) });
       });
       // Put while the consumer was down: a's next request, a's retry of its first, b's next.
       const later = await capture(async () => {
-        await ingestOk(body('a', 1), { ip: '198.51.100.1' });
-        await ingestOk(body('a', 0), { ip: '198.51.100.1' });
-        await ingestOk(body('b', 1), { ip: '198.51.100.2' });
+        await ingestOk(body('a', 1), { ip: addressOf(site, 1) });
+        await ingestOk(body('a', 0), { ip: addressOf(site, 1) });
+        await ingestOk(body('b', 1), { ip: addressOf(site, 2) });
       });
       const records = stored([...first, ...later]);
       // The process dies at this write: it lands (or not, it makes no difference here), and nothing after it does.

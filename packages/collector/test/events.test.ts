@@ -36,7 +36,7 @@ describe('POST /api/events', () => {
     expect(result.statusCode).toBe(204);
     expect(result.headers).toMatchObject({
       'Access-Control-Allow-Origin': '*',
-      'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+      'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS',
       'Access-Control-Allow-Headers': 'Content-Type, X-API-Key, Authorization',
     });
   });

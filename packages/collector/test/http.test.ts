@@ -89,7 +89,7 @@ describe('POST /api/events over HTTP', () => {
     const response = await call('OPTIONS', path, { headers: { Origin: 'https://example.com', 'Access-Control-Request-Method': 'POST' } });
     expect(response.status).toBe(204);
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
-    expect(response.headers.get('access-control-allow-methods')).toBe('GET, POST, OPTIONS');
+    expect(response.headers.get('access-control-allow-methods')).toBe('GET, POST, PUT, DELETE, OPTIONS');
     expect(response.headers.get('access-control-allow-headers')).toBe('Content-Type, X-API-Key, Authorization');
   });
 });

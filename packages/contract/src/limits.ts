@@ -45,6 +45,10 @@ export const REASON = {
   language: 'language must be a short language tag',
   too_old: 'timestamp is more than 400 days old',
   session_full: `the session already has ${LIMITS.sessionEvents.toLocaleString('en-US')} events; a new session_id starts a new one`,
+  unknown_site: 'site_id is not a registered site (an admin adds it: npm run sites -- add)',
+  foreign_host: "page_url's hostname is not one of the site's hostnames (its settings list them)",
+  site_not_allowed: 'the key may not backfill this site',
+  client_bound: 'this address brought too many new visitors this minute',
 } as const;
 
 export type ReasonCode = keyof typeof REASON;

@@ -3,9 +3,11 @@
  * Types only: nothing here exists at run time. Changes are additive (new optional
  * fields), so that a dashboard built against an older collector keeps working.
  *
- * The contract these follow is DESIGN.md "HTTP contract"; docs/openapi.yaml describes
- * the same shapes for other clients.
+ * docs/contracts.md says what they promise; docs/openapi.yaml describes the same shapes
+ * for other clients.
  */
+
+import type { Scope } from './access.js';
 
 /** Every response: `{"status":"success","data":…}` or `{"status":"error","message":…}`. */
 export type Envelope<T> = { status: 'success'; data: T } | { status: 'error'; message: string };
@@ -245,8 +247,102 @@ export interface SiteSummary {
   first_seen: string;
 }
 
+/** Events of one UTC day stored nowhere because of where they came from, for the whole deployment. */
+export interface DroppedDay {
+  /** YYYY-MM-DD. */
+  date: string;
+  /** Events for a site nobody registered. */
+  unknown_site: number;
+  /** Events from a page whose hostname the site does not allow. */
+  foreign_host: number;
+  /** Events of visitors past an address's bound per minute (NEW_VISITORS_PER_ADDRESS_PER_MINUTE). */
+  client_bound: number;
+}
+
 export interface SitesData {
+  /** The registered sites the key may read. */
   sites: SiteSummary[];
+  /** Admin keys only: what was dropped over the last 7 UTC days, oldest first. */
+  dropped?: DroppedDay[];
 }
 
 export type SitesResponse = Envelope<SitesData>;
+
+// ---------------------------------------------------------------------------------------
+// Access: keys, sites and their settings (admin scope unless said otherwise)
+
+/** A key as the API shows it; the key itself is shown once, when it is created. */
+export interface KeySummary {
+  name: string;
+  scopes: Scope[];
+  /** The sites it may use, or null for every site. */
+  sites: string[] | null;
+  /** ISO 8601 UTC. */
+  created_at: string;
+  /** Last accepted use, to the minute; null before the first. */
+  last_used_at: string | null;
+  /** Set once the key is revoked; it then opens nothing. */
+  revoked_at: string | null;
+}
+
+/** GET /api/keys */
+export interface KeysData {
+  keys: KeySummary[];
+}
+
+/** POST /api/keys */
+export interface CreateKeyRequest {
+  name: string;
+  scopes: Scope[];
+  /** Omitted or null: every site. */
+  sites?: string[] | null;
+}
+
+/** POST /api/keys: the new key, in `key`, is in no later answer. */
+export interface CreatedKeyData extends KeySummary {
+  key: string;
+}
+
+/** GET /api/key (any valid key): the key the request carries. */
+export interface KeyData {
+  key: KeySummary;
+}
+
+/** DELETE /api/keys/{name} */
+export interface RevokedKeyData {
+  name: string;
+  revoked_at: string;
+}
+
+/** A site's settings: one document, replaced whole by PUT. Every key is optional. */
+export interface SiteSettings {
+  /** Hostnames whose pages may send events (`*.example.com` adds subdomains); none: any. */
+  hostnames?: string[];
+  /** IANA time zone, e.g. "Europe/Berlin". */
+  timezone?: string;
+  /** Goal definitions (their shape belongs to the conversions work; stored as given). */
+  goals?: Record<string, unknown>[];
+  funnels?: Record<string, unknown>[];
+  reports?: { weekly?: boolean; monthly?: boolean; recipients?: string[] };
+  alerts?: { spike_visitors_10m?: number; drop_hours?: number };
+}
+
+/** POST /api/sites */
+export interface CreateSiteRequest {
+  site_id: string;
+  hostnames?: string[];
+}
+
+/** POST /api/sites, GET and PUT /api/sites/{site}/settings (GET with a read key for the site). */
+export interface SiteSettingsData {
+  site_id: string;
+  /** ISO 8601 UTC. */
+  created_at: string;
+  settings: SiteSettings;
+}
+
+/** DELETE /api/sites/{site}: what was removed. */
+export interface DeletedSiteData {
+  site_id: string;
+  removed: { stats_items: number; sessions: number };
+}

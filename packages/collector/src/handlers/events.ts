@@ -1,21 +1,30 @@
-import { routeOf } from '@liveinsight/contract';
-import { UnauthorizedError } from '../errors.js';
-import { hasValidKey, header } from '../http/auth.js';
+import { ForbiddenError } from '../errors.js';
+import { header } from '../http/auth.js';
 import { route } from '../http/route.js';
+import { viewerOf } from '../http/viewer.js';
 import { ingest } from '../service/ingest.js';
 
-/** POST /api/events — the body is JSON whatever the Content-Type (sendBeacon sends text/plain). */
-export const handler = route(routeOf('events'), async (event) => {
-  const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
-  // A key marks a trusted backfill; a wrong one is refused rather than quietly ignored.
-  const trusted = hasValidKey(event.headers);
-  if (header(event.headers, 'x-api-key') !== undefined && !trusted) throw new UnauthorizedError('Invalid API key');
-  return ingest(body, {
-    receivedAt: Date.now(),
-    userAgent: header(event.headers, 'user-agent') ?? event.requestContext?.identity?.userAgent ?? '',
-    forwardedFor: header(event.headers, 'x-forwarded-for'),
-    sourceIp: event.requestContext?.identity?.sourceIp,
-    country: header(event.headers, 'cloudfront-viewer-country'),
-    trusted,
-  });
+/**
+ * POST /api/events — the body is JSON whatever the Content-Type (sendBeacon sends
+ * text/plain). A key makes the POST a backfill, trusted with its timestamps: it needs the
+ * backfill scope (a read key never makes a POST trusted), and a wrong key is a 401 rather
+ * than quietly untrusted.
+ */
+export const handler = route('events', {
+  'POST /api/events': async ({ event, principal, now }) => {
+    if (principal && !principal.scopes.has('backfill')) {
+      throw new ForbiddenError('This key has no backfill scope; send events without a key, or with a backfill key');
+    }
+    const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+    const viewer = await viewerOf(event);
+    return ingest(body, {
+      receivedAt: now,
+      userAgent: header(event.headers, 'user-agent') ?? event.requestContext?.identity?.userAgent ?? '',
+      sourceIp: viewer.address,
+      country: viewer.country,
+      trusted: principal !== null,
+      backfillSites: principal?.sites ?? null,
+      keyed: principal !== null,
+    });
+  },
 });

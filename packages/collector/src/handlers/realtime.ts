@@ -1,9 +1,13 @@
-import { routeOf } from '@liveinsight/contract';
 import { route } from '../http/route.js';
+import { authorize } from '../service/access.js';
 import { getRealtime } from '../service/realtime.js';
 import { parseRealtimeQuery } from '../service/validate.js';
 
 /** GET /api/realtime?site_id=S&minutes=5 */
-export const handler = route(routeOf('realtime'), async (event) =>
-  getRealtime(parseRealtimeQuery(event.queryStringParameters), Date.now()),
-);
+export const handler = route('realtime', {
+  'GET /api/realtime': async ({ event, principal, now }) => {
+    const query = parseRealtimeQuery(event.queryStringParameters);
+    authorize(principal, 'read', query.siteId);
+    return getRealtime(query, now);
+  },
+});

@@ -1,7 +1,9 @@
-import { RETRY_AFTER_S, type Route } from '@liveinsight/contract';
+import { matchRoute, RETRY_AFTER_S, routesOf, type Route, type RouteHandler } from '@liveinsight/contract';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import {
   BadRequestError,
+  ConflictError,
+  ForbiddenError,
   LiveInsightError,
   MethodNotAllowedError,
   NotFoundError,
@@ -10,20 +12,38 @@ import {
   ThrottledError,
   UnauthorizedError,
 } from '../errors.js';
-import { checkReadKey } from './auth.js';
+import { authenticate, authorize, type Principal } from '../service/access.js';
+import { keyOf } from './auth.js';
+import { viewerOf } from './viewer.js';
 import { failure, preflight, success } from './response.js';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
-/** A row of the route table: its method, and `read` when the API key is needed (if one is configured). */
-export type RouteOptions = Pick<Route, 'method' | 'auth'>;
+/** What a route's body gets: the event, its path parameters, and who sent it. */
+export interface ApiRequest {
+  event: APIGatewayProxyEvent;
+  params: Record<string, string>;
+  /**
+   * The key's principal: checked against the row's `auth` already. Null only on a route
+   * that takes anonymous requests (POST /api/events) when none was sent.
+   */
+  principal: Principal | null;
+  now: number;
+}
+
+type RowKey<R> = R extends Route ? `${R['method']} ${R['path']}` : never;
+export type RouteBody = (request: ApiRequest) => Promise<unknown>;
+/** One body per row of the route table that names the handler, keyed `METHOD /path`. */
+export type Bodies<H extends RouteHandler> = Record<RowKey<Extract<Route, { handler: H }>>, RouteBody>;
 
 /** The one table from error class to HTTP status. */
 const STATUS_BY_ERROR = new Map<Function, number>([
   [BadRequestError, 400],
   [UnauthorizedError, 401],
+  [ForbiddenError, 403],
   [NotFoundError, 404],
   [MethodNotAllowedError, 405],
+  [ConflictError, 409],
   [PayloadTooLargeError, 413],
   [ThrottledError, 429],
   [StorageUnavailableError, 503],
@@ -34,22 +54,27 @@ export function statusOf(error: unknown): number {
 }
 
 /**
- * Wraps a handler body with what every endpoint shares: the CORS preflight, the method
- * check, the read key, the envelope, and the mapping of errors to status codes. The
- * body only turns a request into data.
+ * Wraps a handler's bodies with what every endpoint shares: the CORS preflight, the
+ * route and method (from the contract's route table), the key and its scope, the
+ * envelope, and the mapping of errors to status codes. A body only turns a request into
+ * data (and checks the site, where the route names one).
  */
-export function route(
-  options: RouteOptions,
-  body: (event: APIGatewayProxyEvent) => Promise<unknown>,
-): ProxyHandler {
+export function route<H extends RouteHandler>(handler: H, bodies: Bodies<H>): ProxyHandler {
+  const rows = routesOf(handler);
   return async (event) => {
     if (event.httpMethod === 'OPTIONS') return preflight();
+    const match = matchRoute(event.path, event.httpMethod);
+    const path = match?.path ?? rows[0]!.path;
+    const allowed = rows.filter((row) => row.path === path).map((row) => row.method);
     try {
-      if (event.httpMethod !== options.method) {
-        throw new MethodNotAllowedError(`${event.httpMethod} is not allowed here; use ${options.method}`);
-      }
-      if (options.auth === 'read') checkReadKey(event.headers);
-      return success(await body(event));
+      const row = match?.route && match.route.handler === handler ? match.route : undefined;
+      if (!row) throw new MethodNotAllowedError(`${event.httpMethod} is not allowed here; use ${allowed.join(' or ')}`);
+      const given = keyOf(event.headers);
+      const now = Date.now();
+      const found = row.auth === 'none' && !given ? null : await authenticate(given, (await viewerOf(event)).address || 'unknown', now);
+      const principal = row.auth === 'none' ? found : authorize(found, row.auth);
+      const body = (bodies as Record<string, RouteBody>)[`${row.method} ${row.path}`]!;
+      return success(await body({ event, params: match!.params, principal, now }));
     } catch (error) {
       const statusCode = statusOf(error);
       if (statusCode >= 500) {
@@ -57,9 +82,19 @@ export function route(
       }
       const message =
         statusCode === 500 ? 'Internal error' : error instanceof Error ? error.message : String(error);
-      const headers: Record<string, string> = statusCode === 405 ? { Allow: `${options.method}, OPTIONS` } : {};
+      const headers: Record<string, string> = statusCode === 405 ? { Allow: [...allowed, 'OPTIONS'].join(', ') } : {};
       if (statusCode === 503 || statusCode === 429) headers['Retry-After'] = String(RETRY_AFTER_S);
       return failure(statusCode, message, headers);
     }
   };
+}
+
+/** A JSON request body, or a 400. */
+export function jsonBody(event: APIGatewayProxyEvent): unknown {
+  const text = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BadRequestError('body must be JSON');
+  }
 }

@@ -6,7 +6,12 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
  * Turns a Node request into the API Gateway (REST, v1) proxy event that Lambda would
  * receive, so that the local stack runs the very handlers AWS runs.
  */
-export function toProxyEvent(req: IncomingMessage, body: Buffer, url: URL): APIGatewayProxyEvent {
+export function toProxyEvent(
+  req: IncomingMessage,
+  body: Buffer,
+  url: URL,
+  route: { resource: string; params: Record<string, string> } = { resource: url.pathname, params: {} },
+): APIGatewayProxyEvent {
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -26,12 +31,12 @@ export function toProxyEvent(req: IncomingMessage, body: Buffer, url: URL): APIG
   return {
     httpMethod: method,
     path: url.pathname,
-    resource: url.pathname,
+    resource: route.resource,
     headers,
     multiValueHeaders,
     queryStringParameters: hasQuery ? query : null,
     multiValueQueryStringParameters: hasQuery ? multiQuery : null,
-    pathParameters: null,
+    pathParameters: Object.keys(route.params).length ? route.params : null,
     stageVariables: null,
     body: body.length ? body.toString('utf8') : null,
     isBase64Encoded: false,
@@ -45,7 +50,7 @@ export function toProxyEvent(req: IncomingMessage, body: Buffer, url: URL): APIG
       requestId: randomUUID(),
       requestTimeEpoch: Date.now(),
       resourceId: 'local',
-      resourcePath: url.pathname,
+      resourcePath: route.resource,
       stage: 'local',
       identity: {
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { DEFAULT_LIMITS } from './http-limits.js';
+import { autoSites } from '../service/site-registry.js';
 import { startLocalStack } from './server.js';
 
 /** `npm start`: the whole stack in one process, data kept on disk between runs. */
@@ -16,10 +17,10 @@ const url = stack.url;
 console.log(`LiveInsight is running (data in ${dataDir}${external ? `, tables at ${external}` : ''})
 
   Dashboard      ${url}/
-  API            ${url}/api/events  ${url}/api/realtime  ${url}/api/stats  ${url}/api/sites
+  API            ${url}/api  (events, realtime, stats, sites, keys: docs/openapi.yaml)
   Tracker        ${url}/sdk/liveinsight.js
   Examples       ${url}/examples/script-tag/  ${url}/examples/spa/
-${process.env.LIVEINSIGHT_API_KEY ? '  Reads need    X-API-Key (LIVEINSIGHT_API_KEY is set)\n' : ''}
+${process.env.LIVEINSIGHT_API_KEY ? '  Keys           reads and admin need a key; LIVEINSIGHT_API_KEY holds every scope\n' : '  Keys           none configured: the API is open (set LIVEINSIGHT_API_KEY to require keys)\n'}${autoSites() ? '  Sites          registered by their first event (LIVEINSIGHT_AUTO_SITES=0: npm run sites -- add)\n' : '  Sites          only registered ones take events (npm run sites -- add)\n'}
 Press Ctrl+C to stop.`);
 
 /**

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { AUTO_SITES_ENV } from '../functions.js';
 import { failure } from '../http/response.js';
-import { ROUTES, type RouteHandler } from '@liveinsight/contract';
+import { matchRoute, ROUTE_HANDLERS, ROUTES, type RouteHandler } from '@liveinsight/contract';
 import type { ProxyHandler } from '../http/route.js';
 import { setEventsStream } from '../stream/events-stream.js';
 import { resetDocumentClient } from '../store/client.js';
@@ -63,6 +64,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let streamDir: string | undefined;
   try {
     process.env.DYNAMODB_ENDPOINT = store.endpoint;
+    // Locally a site is registered by its first event unless told otherwise: the
+    // newcomer's path (npm start, then a page with the script) needs no admin step.
+    process.env[AUTO_SITES_ENV] ??= '1';
     resetDocumentClient();
     await ensureTables(
       new DynamoDBClient({
@@ -116,7 +120,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 }
 
-async function loadRoutes(log: StreamLog): Promise<Map<string, ProxyHandler>> {
+async function loadRoutes(log: StreamLog): Promise<Routes> {
   // Imported after DYNAMODB_ENDPOINT is set, as Lambda imports them with its env.
   // Literal imports (bundlers and vite resolve them); the Record makes a route without one a type error.
   const modules: Record<RouteHandler, () => Promise<{ handler: ProxyHandler }>> = {
@@ -124,8 +128,9 @@ async function loadRoutes(log: StreamLog): Promise<Map<string, ProxyHandler>> {
     realtime: () => import('../handlers/realtime.js'),
     stats: () => import('../handlers/stats.js'),
     sites: () => import('../handlers/sites.js'),
+    admin: () => import('../handlers/admin.js'),
   };
-  const handlers = await Promise.all(ROUTES.map(async (route) => ({ route, handler: (await modules[route.handler]()).handler })));
+  const handlers = new Map(await Promise.all(ROUTE_HANDLERS.map(async (name) => [name, (await modules[name]()).handler] as const)));
   // Reads wait for the consumer to count what was put before them: read-your-writes,
   // which a dashboard opened right after an import (npm run demo) expects.
   const afterCatchUp =
@@ -134,13 +139,23 @@ async function loadRoutes(log: StreamLog): Promise<Map<string, ProxyHandler>> {
       await log.caughtUp();
       return handler(event);
     };
-  return new Map(handlers.map(({ route, handler }) => [route.path, route.method === 'GET' ? afterCatchUp(handler) : handler]));
+  return (path, method) => {
+    const match = matchRoute(path, method);
+    if (!match) return undefined;
+    // A method the path does not take goes to the path's first handler, which answers 405.
+    const route = match.route ?? ROUTES.find((r) => r.path === match.path)!;
+    const handler = handlers.get(route.handler)!;
+    return { resource: match.path, params: match.params, handler: method === 'GET' ? afterCatchUp(handler) : handler };
+  };
 }
+
+/** The handler of a request path and method, as API Gateway would pick it, with the resource and its parameters. */
+type Routes = (path: string, method: string) => { resource: string; params: Record<string, string>; handler: ProxyHandler } | undefined;
 
 async function handle(
   req: IncomingMessage,
   res: ServerResponse,
-  routes: Map<string, ProxyHandler>,
+  routes: Routes,
   statics: [string, string][],
   limits: HttpLimits,
 ): Promise<void> {
@@ -148,8 +163,8 @@ async function handle(
   const url = new URL(req.url ?? '/', 'http://localhost');
   const path = url.pathname.replace(/\/+$/, '') || '/';
   if (path === '/api' || path.startsWith('/api/')) {
-    const handler = routes.get(path);
-    if (!handler) return sendProxyResult(res, failure(404, `No such endpoint: ${url.pathname}`));
+    const found = routes(path, req.method ?? 'GET');
+    if (!found) return sendProxyResult(res, failure(404, `No such endpoint: ${url.pathname}`));
     const body = await readBody(req, limits.bodyTimeoutMs);
     if (body === 'gone') return void res.destroy();
     if (body === 'too large') return sendProxyResult(res, failure(413, `Body is larger than ${MAX_REQUEST_BYTES} bytes`));
@@ -158,7 +173,7 @@ async function handle(
       res.setHeader('Connection', 'close');
       return sendProxyResult(res, failure(408, `Body did not arrive within ${limits.bodyTimeoutMs} ms`));
     }
-    return sendProxyResult(res, await handler(toProxyEvent(req, body, url)));
+    return sendProxyResult(res, await found.handler(toProxyEvent(req, body, url, found)));
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { Allow: 'GET, HEAD' }).end();

@@ -30,6 +30,8 @@ import type { Caps } from '../store/keys.js';
 import { applyTagged, claimVisitorMarker, type Tagged } from '../store/stats-store.js';
 import type { Increment } from '../store/increments.js';
 import { saveProgress } from '../store/progress-store.js';
+import { UNKNOWN } from '@liveinsight/contract';
+import { clean } from '../lib/clean.js';
 import { decodeRecord, type StreamEvent } from '../stream/record.js';
 import { compareSequence, sequenceTag, shardOf, shardTag } from '../stream/sequence.js';
 import { pageInfo, referrerHost } from './enrich.js';
@@ -199,15 +201,19 @@ function counted(e: StreamEvent, index: number): CountedEvent {
   const page = pageInfo(e.url);
   const event: CountedEvent = {
     index,
-    kind: kindOf(e.type),
-    eventType: e.type,
+    kind: kindOf(clean(e.type)),
+    // Names and values become stats keys: control characters and escapes go (lib/clean.ts).
+    eventType: clean(e.type) || UNKNOWN,
     siteId: e.site,
     sessionId: sessionKey(e.site, e.session),
     idHash: shortHash(e.id),
     time: e.time,
     page,
     referrerHost: referrerHost(e.ref, page.host, e.site),
-    props: Object.entries(e.props ?? {}) as [string, PropValue][],
+    props: Object.entries(e.props ?? {}).flatMap(([key, value]): [string, PropValue][] => {
+      const name = clean(key);
+      return name ? [[name, typeof value === 'string' ? clean(value) : value]] : [];
+    }),
     sender: { userAgent: '', address: '', br: e.br, os: e.os, dev: e.dev, cc: e.cc },
   };
   vhOf.set(event, e.vh);

@@ -6,6 +6,7 @@ import { isbot } from 'isbot';
 import UAParser from 'ua-parser-js';
 import { DAY_MS, MINUTE_MS } from '../lib/time.js';
 import { UNKNOWN } from '@liveinsight/contract';
+import { clean } from '../lib/clean.js';
 
 export const PAST_WINDOW_MS = DAY_MS;
 export const FUTURE_WINDOW_MS = 5 * MINUTE_MS;
@@ -63,9 +64,9 @@ export function pageInfo(pageUrl: string): PageInfo {
   if (!url) return { path: UNKNOWN, host: '', utmSource: '', utmMedium: '', utmCampaign: '' };
   // A hash that survived the tracker's cleaning is a route (hash routing), so it is part of the page.
   const route = url.hash.startsWith('#/') ? url.hash : '';
-  const utm = (name: string) => (url.searchParams.get(name) ?? '').trim().slice(0, UTM_LIMIT);
+  const utm = (name: string) => clean(url.searchParams.get(name) ?? '').trim().slice(0, UTM_LIMIT);
   return {
-    path: (decodePath(url.pathname) + route).slice(0, PATH_LIMIT) || '/',
+    path: clean(decodePath(url.pathname) + route).slice(0, PATH_LIMIT) || '/',
     host: url.hostname === 'relative.invalid' ? '' : bareHost(url.hostname),
     utmSource: utm('utm_source'),
     utmMedium: utm('utm_medium'),

@@ -3,10 +3,11 @@
  * duplicates, came from bots, or were rejected (and why). Kept as extra counters on the
  * day's `total` item.
  */
-import { dayPk, FAMILY, totalKey } from '../store/keys.js';
-import { addCounters } from '../store/stats-store.js';
+import { dayLabel, DAY_MS } from '../lib/time.js';
+import { dayPk, droppedPk, FAMILY, totalKey } from '../store/keys.js';
+import { addCounters, getItems } from '../store/stats-store.js';
 import type { Increment } from '../store/increments.js';
-import type { ReasonCode } from '@liveinsight/contract';
+import type { DroppedDay, ReasonCode } from '@liveinsight/contract';
 import type { RejectedEvent } from './validate.js';
 
 
@@ -56,4 +57,24 @@ export async function recordHealthQuietly(increments: Increment[]): Promise<void
   } catch (error) {
     console.error(JSON.stringify({ level: 'warn', msg: 'ingestion health not recorded', error: String(error) }));
   }
+}
+
+/** Why an event was stored nowhere: counted for the deployment, never per (unknown) site. */
+export type DropReason = 'unknown_site' | 'foreign_host' | 'client_bound';
+
+/** One item per receive day for the whole deployment, whatever site ids the events named. */
+export function droppedIncrements(receivedAt: number, dropped: Readonly<Record<DropReason, number>>): Increment[] {
+  const add = Object.fromEntries(Object.entries(dropped).filter(([, n]) => n > 0));
+  return Object.keys(add).length ? [{ pk: droppedPk(dayLabel(receivedAt)), family: FAMILY.total, parts: [FAMILY.total], add }] : [];
+}
+
+/** What was dropped over the last `days` UTC days, oldest first. */
+export async function droppedDays(now: number, days = 7): Promise<DroppedDay[]> {
+  const labels = Array.from({ length: days }, (_, i) => dayLabel(now - (days - 1 - i) * DAY_MS));
+  const items = await getItems(labels.map((day) => ({ pk: droppedPk(day), sk: FAMILY.total })));
+  const byPk = new Map(items.map((item) => [item.pk, item]));
+  return labels.map((date) => {
+    const item = byPk.get(droppedPk(date));
+    return { date, unknown_site: Number(item?.unknown_site ?? 0), foreign_host: Number(item?.foreign_host ?? 0), client_bound: Number(item?.client_bound ?? 0) };
+  });
 }

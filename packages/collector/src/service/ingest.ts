@@ -14,11 +14,13 @@ import { randomUUID } from 'node:crypto';
 import type { EventsData } from '@liveinsight/contract';
 import { BadRequestError } from '../errors.js';
 import { dayLabel } from '../lib/time.js';
-import { registerSite } from '../store/stats-store.js';
 import { eventsStream } from '../stream/events-stream.js';
 import { encodeRecord, RECORD_VERSION, type StreamEvent } from '../stream/record.js';
-import { clientAddress, clientInfo, countryCode, fileTime } from './enrich.js';
-import { healthIncrements, recordHealthQuietly } from './health.js';
+import { clientAddress, clientInfo, countryCode, fileTime, pageInfo } from './enrich.js';
+import { droppedIncrements, healthIncrements, recordHealthQuietly, type DropReason } from './health.js';
+import { withinClientBound } from './client-bound.js';
+import { hostAllowed } from './settings.js';
+import { resolveSites, type RegisteredSite } from './site-registry.js';
 import type { Sender } from './session-math.js';
 import { sessionKey } from '../store/sessions-store.js';
 import { REASON } from '@liveinsight/contract';
@@ -33,14 +35,28 @@ export interface RequestContext {
   sourceIp?: string | undefined;
   /** CloudFront-Viewer-Country. */
   country?: string | undefined;
-  /** The request carried a valid X-API-Key: a backfill, trusted with its timestamps. */
+  /** The request carried a key with the backfill scope: trusted with its timestamps. */
   trusted: boolean;
+  /** With `trusted`: the sites the key may backfill (null: every site). */
+  backfillSites?: ReadonlySet<string> | null;
+  /** The request carried a valid key: it is told about events stored nowhere (a script's mistake). */
+  keyed?: boolean;
+}
+
+/** What a batch is trusted with, beyond its events. */
+export interface BatchContext {
+  receivedAt: number;
+  trusted: boolean;
+  sentAt?: number | undefined;
+  backfillSites?: ReadonlySet<string> | null;
+  keyed?: boolean;
 }
 
 export async function ingest(body: string, ctx: RequestContext): Promise<EventsData> {
   const parsed = parseEventsBody(body);
   if (!parsed.events.length) {
-    await recordHealthQuietly(healthIncrements(ctx.receivedAt, { rejected: parsed.rejected }));
+    const sites = await resolveSites(siteIdsOf(parsed.rejected), ctx.receivedAt, false);
+    await recordHealthQuietly(healthIncrements(ctx.receivedAt, { rejected: forKnownSites(parsed.rejected, sites) }));
     assertSomeValid(parsed);
   }
   return ingestEvents(parsed.events, ctx, { sentAt: parsed.sentAt, rejected: parsed.rejected });
@@ -76,7 +92,7 @@ export async function ingestEvents(
   const sender = senderOf(ctx);
   return ingestBatch(
     events.map((event) => ({ event, sender })),
-    { receivedAt: ctx.receivedAt, trusted: ctx.trusted, sentAt: options.sentAt },
+    { receivedAt: ctx.receivedAt, trusted: ctx.trusted, sentAt: options.sentAt, backfillSites: ctx.backfillSites ?? null, keyed: ctx.keyed ?? false },
     options.rejected,
   );
 }
@@ -92,15 +108,41 @@ export interface BatchEntry {
  * `accepted` counts the events put on the stream; `duplicates` the events sent twice in
  * this batch (a retry of an earlier request is found by the consumer, and shows in the
  * ingestion health).
+ *
+ * Events for a site nobody registered, or from a page whose hostname the site does not
+ * allow, are stored nowhere and counted once for the deployment (never per site id, so
+ * that junk ids create no work). An anonymous sender is answered as if they were taken,
+ * and learns nothing; a keyed one (a backfill, an import) finds them in `rejected`.
  */
-export async function ingestBatch(
-  entries: readonly BatchEntry[],
-  ctx: { receivedAt: number; trusted: boolean; sentAt?: number | undefined },
-  alreadyRejected: readonly RejectedEvent[] = [],
-): Promise<EventsData> {
-  const rejected = [...alreadyRejected];
+export async function ingestBatch(entries: readonly BatchEntry[], ctx: BatchContext, alreadyRejected: readonly RejectedEvent[] = []): Promise<EventsData> {
+  const sites = await resolveSites([...entries.map((e) => e.event.siteId), ...siteIdsOf(alreadyRejected)], ctx.receivedAt);
+  const rejected = forKnownSites(alreadyRejected, sites);
+  const dropped: Record<DropReason, number> = { unknown_site: 0, foreign_host: 0, client_bound: 0 };
+  let answeredAsTaken = 0;
+  const admitted = entries.filter(({ event, sender }) => {
+    const site = sites.get(event.siteId);
+    const reason: DropReason | undefined = !site
+      ? 'unknown_site'
+      : // A backfill may leave page_url out; its key vouches for the site.
+        !(ctx.trusted && !event.pageUrl) && !hostAllowed(site.settings.hostnames, pageInfo(event.pageUrl).host)
+        ? 'foreign_host'
+        : !ctx.trusted && !sender.bot && !withinClientBound(sender.address, event.siteId, sender.userAgent, ctx.receivedAt)
+          ? 'client_bound'
+          : undefined;
+    if (reason) {
+      dropped[reason]++;
+      if (ctx.keyed) rejected.push({ index: event.index, code: reason, reason: REASON[reason], siteId: undefined });
+      else answeredAsTaken++;
+      return false;
+    }
+    if (ctx.trusted && ctx.backfillSites && !ctx.backfillSites.has(event.siteId)) {
+      rejected.push({ index: event.index, code: 'site_not_allowed', reason: REASON.site_not_allowed, siteId: event.siteId });
+      return false;
+    }
+    return true;
+  });
   // Bots are answered like anyone, so that they learn nothing; only ingestion health sees them.
-  const bots = entries.filter((e) => e.sender.bot).map((e) => e.event);
+  const bots = admitted.filter((e) => e.sender.bot).map((e) => e.event);
   const sessions = new Map<string, StreamEvent[]>();
   const ids = new Set<string>();
   const duplicates: ValidEvent[] = [];
@@ -112,7 +154,7 @@ export async function ingestBatch(
     return hash;
   };
   let accepted = 0;
-  for (const { event, sender } of entries) {
+  for (const { event, sender } of admitted) {
     if (sender.bot) continue;
     const filed = fileTime(event.timestamp, ctx.sentAt, ctx.receivedAt, ctx.trusted);
     if (!filed.ok) {
@@ -150,17 +192,22 @@ export async function ingestBatch(
     });
     accepted++;
   }
-  const health = () => recordHealthQuietly(healthIncrements(ctx.receivedAt, { bots, rejected, duplicates }));
-  if (!accepted && !bots.length && !duplicates.length) {
+  const health = () =>
+    recordHealthQuietly([...healthIncrements(ctx.receivedAt, { bots, rejected, duplicates }), ...droppedIncrements(ctx.receivedAt, dropped)]);
+  if (!accepted && !bots.length && !duplicates.length && !answeredAsTaken) {
     await health();
     throw new BadRequestError(`events[${rejected[0]!.index}]: ${rejected[0]!.reason}`);
   }
-  if (accepted) {
-    await Promise.all([...new Set([...sessions.values()].map((list) => list[0]!.site))].map((site) => registerSite(site, ctx.receivedAt)));
-    await eventsStream().put([...sessions].map(([key, list]) => encodeRecord(key, list)));
-  }
+  if (accepted) await eventsStream().put([...sessions].map(([key, list]) => encodeRecord(key, list)));
   await health();
-  return { accepted, duplicates: duplicates.length, rejected: publicRejections(rejected) };
+  return { accepted: accepted + answeredAsTaken, duplicates: duplicates.length, rejected: publicRejections(rejected) };
+}
+
+const siteIdsOf = (rejected: readonly RejectedEvent[]): string[] => rejected.flatMap((r) => (r.siteId ? [r.siteId] : []));
+
+/** Rejections keep their site for health only where the site exists: no counters for junk ids. */
+function forKnownSites(rejected: readonly RejectedEvent[], sites: ReadonlyMap<string, RegisteredSite | undefined>): RejectedEvent[] {
+  return rejected.map((r) => (r.siteId && sites.get(r.siteId) ? r : { ...r, siteId: undefined }));
 }
 
 function publicRejections(rejected: RejectedEvent[]): EventsData['rejected'] {

@@ -1,17 +1,20 @@
 import type { SitesData } from '@liveinsight/contract';
 import { bucketStarts, floorTo, HOUR_MS, iso } from '../lib/time.js';
 import { hourPk, METRIC, splitBucketPk, totalKeys } from '../store/keys.js';
-import { getItems, listSites } from '../store/stats-store.js';
+import { listSites } from '../store/sites-store.js';
+import { getItems } from '../store/stats-store.js';
+import { maySite, type Principal } from './access.js';
+import { droppedDays } from './health.js';
 
 /**
- * GET /api/sites: the registry item per site (written once, when a site's first event
- * arrives) and each site's last 24 hourly totals. Reads grow with the number of sites,
- * never with traffic.
+ * GET /api/sites: the registered sites the key may read, with each one's last 24 hourly
+ * totals, and for an admin what was dropped for the deployment (unknown sites, foreign
+ * hosts). Reads grow with the number of sites, never with traffic.
  */
-export async function getSites(now: number): Promise<SitesData> {
-  const sites = await listSites();
+export async function getSites(now: number, principal: Principal): Promise<SitesData> {
+  const sites = (await listSites()).filter((site) => maySite(principal, site.site_id));
   const hours = bucketStarts(floorTo(now, HOUR_MS) - 23 * HOUR_MS, now + 1, HOUR_MS);
-  const items = await getItems(sites.flatMap(({ siteId }) => hours.flatMap((h) => totalKeys().map((sk) => ({ pk: hourPk(siteId, h), sk })))));
+  const items = await getItems(sites.flatMap(({ site_id }) => hours.flatMap((h) => totalKeys().map((sk) => ({ pk: hourPk(site_id, h), sk })))));
   const pageviews = new Map<string, number>();
   for (const item of items) {
     const { site: siteId } = splitBucketPk(item.pk);
@@ -19,7 +22,8 @@ export async function getSites(now: number): Promise<SitesData> {
   }
   return {
     sites: sites
-      .map(({ siteId, firstSeen }) => ({ site_id: siteId, pageviews_24h: pageviews.get(siteId) ?? 0, first_seen: iso(firstSeen) }))
+      .map(({ site_id, created_at }) => ({ site_id, pageviews_24h: pageviews.get(site_id) ?? 0, first_seen: iso(created_at) }))
       .sort((a, b) => b.pageviews_24h - a.pageviews_24h || (a.site_id < b.site_id ? -1 : 1)),
+    ...(principal.scopes.has('admin') ? { dropped: await droppedDays(now) } : {}),
   };
 }

@@ -6,7 +6,7 @@
  *   {site}#V#{day}#{hash}      daily visitor marker (TTL)
  *   ~progress                  how far the stream consumer has counted, sort key = shard
  *   ~salt#{day}                the day's visitor-hash salt (TTL)
- *   ~sites                     registry of sites that have data, sort key = site id
+ *   ~dropped#{day}             events of unknown sites and foreign hosts, for the deployment (sort key `total`)
  *
  * Sort keys are `{family}#{component}#…`; components escape `%` and `#` so that any
  * page path or property value splits back exactly.
@@ -66,6 +66,9 @@ export const dayPk = (site: string, ms: number): string => `${site}#D#${dayLabel
 export const dayPkOfLabel = (site: string, day: string): string => `${site}#D#${day}`;
 export const visitorPk = (site: string, day: string, hash: string): string => `${site}#V#${day}#${hash}`;
 export const saltPk = (day: string): string => `~salt#${day}`;
+export const droppedPk = (day: string): string => `~dropped#${day}`;
+/** What every partition key of a site's items starts with. */
+export const sitePkPrefix = (site: string): string => `${site}#`;
 
 export const isDayPk = (pk: string): boolean => pk.includes('#D#');
 
@@ -75,7 +78,6 @@ export function splitBucketPk(pk: string): { site: string; bucket: string } {
   if (at < 0) throw new Error(`not a bucket key: ${pk}`);
   return { site: pk.slice(0, at), bucket: pk.slice(at + 1) };
 }
-export const SITES_PK = '~sites';
 export const PROGRESS_PK = '~progress';
 
 const escapePart = (part: string): string => part.replace(/%/g, '%25').replace(/#/g, '%23');

@@ -5,6 +5,7 @@ import { getDocumentClient } from './client.js';
 import { conditionalWrite } from './conditional-write.js';
 import { StorageUnavailableError } from '../errors.js';
 import { storeCall } from './failures.js';
+import { scanDelete } from './scan-delete.js';
 import { ACTIVITY_INDEX, ACTIVITY_SHARDS, tableName } from './tables.js';
 
 /**
@@ -243,4 +244,13 @@ export async function queryActiveSessions(siteId: string, since: number, now: nu
     return items;
   });
   return pages.flat();
+}
+
+/** Removes every session of a site (live and backfilled). */
+export async function deleteSiteSessions(siteId: string): Promise<number> {
+  return scanDelete(tableName('sessions'), ['session_id'], {
+    expression: '#site = :site',
+    names: { '#site': 'site_id' },
+    values: { ':site': siteId },
+  });
 }

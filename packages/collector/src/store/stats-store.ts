@@ -4,7 +4,8 @@ import { getDocumentClient, onStoreReset } from './client.js';
 import { conditionalWrite } from './conditional-write.js';
 import { StorageUnavailableError } from '../errors.js';
 import { isOutage, storeCall, toStorageError } from './failures.js';
-import { DEFAULT_CAPS, FAMILY, otherKey, SITES_PK, saltPk, sortKey, type Caps, type Family } from './keys.js';
+import { DEFAULT_CAPS, FAMILY, otherKey, saltPk, sitePkPrefix, sortKey, type Caps, type Family } from './keys.js';
+import { scanDelete } from './scan-delete.js';
 import { addInto, itemKey, mergeByItem, sortKeyOf, type Increment } from './increments.js';
 import { tableName } from './tables.js';
 
@@ -307,7 +308,7 @@ export async function getItems(keys: readonly { pk: string; sk: string }[]): Pro
 }
 
 
-// ------------------------------------------------------------ salts, markers, registry
+// ------------------------------------------------------------ salts, markers, a site's items
 
 const nowSeconds = (now: number) => Math.floor(now / 1000);
 
@@ -360,25 +361,11 @@ export async function claimVisitorMarker(pk: string, ttl: number, now: number, o
   return created !== undefined;
 }
 
-const registeredSites = new Set<string>();
-
-/** Adds the site to the registry once (per process); idempotent. */
-export async function registerSite(siteId: string, now: number): Promise<void> {
-  if (registeredSites.has(siteId)) return;
-  // Refused when the site is registered already.
-  await conditionalWrite(
-    new PutCommand({
-      TableName: tableName('stats'),
-      Item: { pk: SITES_PK, sk: siteId, first_seen: now },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    }),
-    'site registry',
-  );
-  registeredSites.add(siteId);
-}
-onStoreReset(() => registeredSites.clear());
-
-export async function listSites(): Promise<{ siteId: string; firstSeen: number }[]> {
-  const items = (await queryPartitions([SITES_PK])).get(SITES_PK) ?? [];
-  return items.map((item) => ({ siteId: item.sk, firstSeen: Number(item.first_seen) }));
+/** Removes every item of a site: its hour and day buckets, visitor markers and caps (site ids hold no `#`). */
+export async function deleteSiteItems(siteId: string): Promise<number> {
+  return scanDelete(tableName('stats'), ['pk', 'sk'], {
+    expression: 'begins_with(#pk, :prefix)',
+    names: { '#pk': 'pk' },
+    values: { ':prefix': sitePkPrefix(siteId) },
+  });
 }

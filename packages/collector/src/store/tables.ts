@@ -23,7 +23,7 @@ export interface IndexDefinition {
 
 export interface TableDefinition {
   /** Logical id, used for CDK construct ids and the local table name. */
-  readonly id: 'sessions' | 'stats';
+  readonly id: 'sessions' | 'stats' | 'keys' | 'sites';
   /** The environment variable that carries the table's physical name. */
   readonly envVar: string;
   readonly partitionKey: KeyAttribute;
@@ -84,6 +84,20 @@ export const TABLES = {
     sortKey: { name: 'sk', type: 'S' },
     globalIndexes: [],
     ttlAttribute: 'ttl',
+  },
+  /** API keys, by name: the hash of each key's secret, its scopes and sites (store/api-keys-store.ts). */
+  keys: {
+    id: 'keys',
+    envVar: 'KEYS_TABLE',
+    partitionKey: { name: 'name', type: 'S' },
+    globalIndexes: [],
+  },
+  /** Registered sites and each one's settings document (store/sites-store.ts). */
+  sites: {
+    id: 'sites',
+    envVar: 'SITES_TABLE',
+    partitionKey: { name: 'site_id', type: 'S' },
+    globalIndexes: [],
   },
 } as const satisfies Record<string, TableDefinition>;
 

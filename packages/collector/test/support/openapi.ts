@@ -27,7 +27,10 @@ ajv.addSchema(spec as object, SPEC_ID);
 const escape = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /** Validates a real response body against the schema docs/openapi.yaml gives for (path, method, status). */
-export function openApiErrors(path: string, method: string, status: number, body: unknown): string[] {
+export function openApiErrors(concretePath: string, method: string, status: number, body: unknown): string[] {
+  // `/api/sites/a.test/settings` is documented as `/api/sites/{site}/settings`.
+  const path =
+    Object.keys(spec.paths).find((template) => new RegExp(`^${template.replace(/[.]/g, '\\.').replace(/\{[^}]+\}/g, '[^/]+')}$`).test(concretePath)) ?? concretePath;
   const operation = spec.paths[path]?.[method.toLowerCase()];
   if (!operation) return [`${method} ${path} is not in docs/openapi.yaml`];
   const response = operation.responses[String(status)];

@@ -36,6 +36,8 @@ export function useTestStore(): {
     setEventsStream(stream);
     store = await startDynalite();
     process.env.DYNAMODB_ENDPOINT = store.endpoint;
+    // As the local stack: sites register on first use, unless a test turns it off.
+    process.env.LIVEINSIGHT_AUTO_SITES ??= '1';
     const suffix = randomUUID().slice(0, 8);
     for (const def of Object.values(TABLES)) process.env[def.envVar] = `test-${def.id}-${suffix}`;
     resetDocumentClient();
