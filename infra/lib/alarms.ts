@@ -45,7 +45,7 @@ export interface LiveInsightAlarmsProps {
 
 /**
  * The original deployment's alarms, one per function for errors (it had three
- * functions; /api/sites and the stream consumer make five), API 4xx and 5xx, DynamoDB
+ * functions; /api/sites, admin and the stream consumer make six), API 4xx and 5xx, DynamoDB
  * throttling of the tables and of the ActivityIndex, and the collector's duration; and
  * for the events stream, the consumer's lag (IteratorAge) and the batches it gave up on;
  * with an SNS topic when an e-mail address or topic is given. Missing data is not
@@ -105,9 +105,10 @@ export class LiveInsightAlarms extends Construct {
           }),
       );
     const tableMetrics = Object.values(props.tables).flatMap((table) => throttleMetrics(table.tableName));
+    const tableNames = new Intl.ListFormat('en', { type: 'disjunction' }).format(Object.keys(props.tables));
     this.add('TableThrottles', {
       name: name('dynamodb-table-throttles'),
-      description: `DynamoDB throttled reads or writes on the ${Object.keys(props.tables).join(' or ')} table (hot partition).`,
+      description: `DynamoDB throttled reads or writes on the ${tableNames} table (hot partition).`,
       metric: sum(tableMetrics),
       threshold: 1,
     });

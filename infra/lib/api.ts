@@ -3,12 +3,12 @@ import {
   AccessLogFormat,
   AuthorizationType,
   EndpointType,
-  type IApiKey,
+  type IResource,
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
+  type MethodDeploymentOptions,
   MockIntegration,
-  type Resource,
   ResponseType,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
@@ -18,45 +18,59 @@ import { Construct } from 'constructs';
 import type { Throttle } from './config.js';
 import type { ApiFunctionId } from './functions.js';
 import { acknowledge } from './nag.js';
-import { CORS_HEADERS, RETRY_AFTER_S, ROUTES, type Route } from '@liveinsight/contract';
+import { CORS_HEADERS, pathsOf, RETRY_AFTER_S, ROUTES, type Route } from '@liveinsight/contract';
 
 /** The route table and CORS headers are the collector's own (the contract package), so the gateway's answers match its handlers'. */
-export { CORS_HEADERS, ROUTES };
+export { CORS_HEADERS, pathsOf, ROUTES };
 
-/** A route's resource under /api: `/api/stats` → `stats`. */
-export const pathPart = (route: Route): string => route.path.slice('/api/'.length);
+/** The handler of a path's method, for a method `pathsOf()` lists for that path. */
+const handlerOf = (path: string, method: string): Route['handler'] =>
+  ROUTES.find((route) => route.path === path && route.method === method)!.handler;
 
 /**
  * Answers API Gateway gives by itself, before any function runs, put into the JSON
  * envelope with CORS headers so that the dashboard can read them. An unknown path is
- * a 404 (API Gateway's default is a 403 "Missing Authentication Token"), a missing or
- * wrong key a 401, throttling a 429 the tracker retries after Retry-After.
+ * a 404 (API Gateway's default is a 403 "Missing Authentication Token"), throttling a
+ * 429 the tracker retries after Retry-After. Keys are the handlers' business: the
+ * gateway never answers 401 itself.
  */
 const GATEWAY_RESPONSES = [
   { type: ResponseType.MISSING_AUTHENTICATION_TOKEN, statusCode: '404', message: '"Not found"' },
-  { type: ResponseType.INVALID_API_KEY, statusCode: '401', message: '"Missing or invalid X-API-Key header"' },
   { type: ResponseType.THROTTLED, statusCode: '429', message: '"Too many requests"', retryAfter: true },
   { type: ResponseType.QUOTA_EXCEEDED, statusCode: '429', message: '"Too many requests"', retryAfter: true },
   { type: ResponseType.DEFAULT_4XX, message: '$context.error.messageString' },
   { type: ResponseType.DEFAULT_5XX, message: '$context.error.messageString' },
 ] as const;
 
+const METHOD_LOGGING = {
+  // Per-method metrics are billed as custom metrics (about $6-18 a month here);
+  // the free per-stage metrics are what the alarms watch.
+  metricsEnabled: false,
+  loggingLevel: MethodLoggingLevel.ERROR,
+  // Request bodies carry page URLs and props: they stay out of the logs.
+  dataTraceEnabled: false,
+} as const;
+
 export interface LiveInsightApiProps {
   readonly stage: string;
   /** The route handlers; any other function (the stream consumer) is ignored. */
   readonly functions: Record<ApiFunctionId, IFunction>;
-  readonly readKey: IApiKey;
+  /** The whole stage: every route, the public POST /api/events included. */
   readonly throttle: Throttle;
+  /** Each keyed route's method on its own, shared by all its callers. */
   readonly readThrottle: Throttle;
   readonly logRetention: RetentionDays;
 }
 
 /**
- * The REST API: /api/events (POST, public) and the reads /api/realtime, /api/stats,
- * /api/sites (GET, API key through a usage plan), each with a CORS preflight that API
- * Gateway answers itself with 204. Other methods reach the function, which answers 405
- * with an Allow header. The stage is throttled as a whole and the key on its own; access
- * logs leave out the caller's IP address and User-Agent, which LiveInsight never stores.
+ * The REST API, one resource per path of the route table (path parameters such as
+ * `{site}` as resources of their own), each route's method integrated with its handler's
+ * function and a CORS preflight that API Gateway answers itself with 204. Other methods
+ * reach the path's function, which answers 405 with an Allow header. No method asks for
+ * a key: the handlers check keys and scopes themselves (a usage-plan key could only say
+ * "some key", never which site or scope). The stage is throttled as a whole and each
+ * keyed route's method on its own; access logs leave out the caller's IP address and
+ * User-Agent, which LiveInsight never stores.
  */
 export class LiveInsightApi extends Construct {
   readonly restApi: RestApi;
@@ -78,12 +92,8 @@ export class LiveInsightApi extends Construct {
         stageName: props.stage,
         throttlingRateLimit: props.throttle.rateLimit,
         throttlingBurstLimit: props.throttle.burstLimit,
-        // Per-method metrics are billed as custom metrics (about $6-18 a month here);
-        // the free per-stage metrics are what the alarms watch.
-        metricsEnabled: false,
-        loggingLevel: MethodLoggingLevel.ERROR,
-        // Request bodies carry page URLs and props: they stay out of the logs.
-        dataTraceEnabled: false,
+        ...METHOD_LOGGING,
+        methodOptions: keyedMethodThrottles(props.readThrottle),
         accessLogDestination: new LogGroupLogDestination(accessLogs),
         accessLogFormat: AccessLogFormat.custom(
           JSON.stringify({
@@ -96,7 +106,6 @@ export class LiveInsightApi extends Construct {
             latencyMs: '$context.responseLatency',
             integrationLatencyMs: '$context.integrationLatency',
             integrationStatus: '$context.integrationStatus',
-            apiKeyId: '$context.identity.apiKeyId',
             error: '$context.error.message',
           }),
         ),
@@ -112,13 +121,14 @@ export class LiveInsightApi extends Construct {
     this.restApi.deploymentStage.node.addDependency(executionLogs);
 
     const api = this.restApi.root.addResource('api');
-    for (const route of ROUTES) {
-      const resource = api.addResource(pathPart(route));
-      // Test invocations from the console are not part of the deployment's permissions.
-      const integration = new LambdaIntegration(props.functions[route.handler], { allowTestInvoke: false });
-      resource.addMethod(route.method, integration, { apiKeyRequired: route.auth === 'read' });
-      // Any other method goes to the same function, which answers 405 in the envelope.
-      resource.addMethod('ANY', integration, { apiKeyRequired: false });
+    // Test invocations from the console are not part of the deployment's permissions.
+    const integration = (handler: ApiFunctionId) =>
+      new LambdaIntegration(props.functions[handler], { allowTestInvoke: false });
+    for (const [path, methods] of pathsOf()) {
+      const resource = resourceAt(api, path);
+      for (const method of methods) resource.addMethod(method, integration(handlerOf(path, method)));
+      // Any other method goes to the path's first handler, which answers 405 in the envelope.
+      resource.addMethod('ANY', integration(handlerOf(path, methods[0]!)));
       addPreflight(resource);
     }
 
@@ -136,14 +146,6 @@ export class LiveInsightApi extends Construct {
       });
     }
 
-    const plan = this.restApi.addUsagePlan('ReadPlan', {
-      name: `liveinsight-${props.stage}-read`,
-      description: 'The dashboard and API clients holding the read key',
-      throttle: props.readThrottle,
-      apiStages: [{ api: this.restApi, stage: this.restApi.deploymentStage }],
-    });
-    plan.addApiKey(props.readKey);
-
     acknowledge(
       this.restApi,
       'AwsSolutions-APIG2',
@@ -152,17 +154,17 @@ export class LiveInsightApi extends Construct {
     acknowledge(
       this.restApi,
       'AwsSolutions-APIG3',
-      'No WAF by default (from about $6/month): the stage and the usage plan are throttled, the collector rejects oversized and malformed batches, and bots are answered without being counted.',
+      'No WAF by default (from about $6/month): the stage and each keyed route are throttled, the collector rejects oversized and malformed batches and limits failed key attempts per client, and bots are answered without being counted.',
     );
     acknowledge(
       this.restApi,
       'AwsSolutions-APIG4',
-      'By design: POST /api/events must be callable by any visitor\'s browser, and preflights carry no credentials; the reads require the API key through the usage plan and the handlers compare it again.',
+      'By design: POST /api/events must be callable by any visitor\'s browser, and preflights carry no credentials. Every other route is authorised by its handler, which checks the key (X-API-Key or Authorization: Bearer) against the keys table and the route\'s scope and sites; a gateway authorizer would cost a second invocation per request to repeat that check.',
     );
     acknowledge(
       this.restApi,
       'AwsSolutions-COG4',
-      'There are no user accounts to sign in: the dashboard and API clients hold the read key, which API Gateway enforces on the read routes.',
+      'There are no user accounts to sign in: the dashboard and API clients hold scoped API keys (read, backfill, admin; per site), which the handlers check on every request.',
     );
     acknowledge(
       this.restApi,
@@ -172,7 +174,31 @@ export class LiveInsightApi extends Construct {
   }
 }
 
-function addPreflight(resource: Resource): void {
+/** The resource of `/api/...`, its missing parents (`/api/sites/{site}` for `.../settings`) made on the way. */
+function resourceAt(api: IResource, path: string): IResource {
+  let resource = api;
+  for (const part of path.slice('/api/'.length).split('/')) {
+    resource = resource.getResource(part) ?? resource.addResource(part);
+  }
+  return resource;
+}
+
+/**
+ * The keyed routes' methods each get the lower limit: a leaked or looping client of the
+ * reads and admin routes cannot take the stage's capacity from the tracker's events.
+ * Their ANY methods only answer 405 and stay under the stage's limit. A method's setting
+ * replaces the stage's for that method, so it repeats the logging choices.
+ */
+function keyedMethodThrottles(throttle: Throttle): Record<string, MethodDeploymentOptions> {
+  return Object.fromEntries(
+    ROUTES.filter((route) => route.auth !== 'none').map((route) => [
+      `${route.path}/${route.method}`,
+      { ...METHOD_LOGGING, throttlingRateLimit: throttle.rateLimit, throttlingBurstLimit: throttle.burstLimit },
+    ]),
+  );
+}
+
+function addPreflight(resource: IResource): void {
   const responseParameters = Object.fromEntries(
     Object.entries(quoted(CORS_HEADERS)).map(([name, value]) => [`method.response.header.${name}`, value]),
   );
@@ -183,7 +209,6 @@ function addPreflight(resource: Resource): void {
       integrationResponses: [{ statusCode: '204', responseParameters }],
     }),
     {
-      apiKeyRequired: false,
       authorizationType: AuthorizationType.NONE,
       methodResponses: [
         {

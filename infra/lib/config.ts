@@ -14,9 +14,12 @@ export interface LiveInsightConfig {
   readonly logRetention: RetentionDays;
   /** Stage-wide throttle: every route, the public POST /api/events included (sizing: DEFAULTS). */
   readonly throttle: Throttle;
-  /** Per-key throttle of the usage plan: the dashboard's reads. */
+  /**
+   * Per-method throttle of every keyed route (reads, admin), shared by all its callers.
+   * It was the read key's usage plan limit; the context keys kept their names.
+   */
   readonly readThrottle: Throttle;
-  /** Bumping it issues a new read key to API Gateway and the functions together. */
+  /** Bumping it generates a new bootstrap admin key and points the functions at it. */
   readonly apiKeyRevision: number;
   /**
    * A provisioned events stream of this many shards; on demand when absent. The consumer

@@ -5,6 +5,7 @@ import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { TableDefinition } from '@liveinsight/collector/tables';
 import { acknowledge } from './nag.js';
@@ -42,7 +43,8 @@ const REQUIRE_SHIM = "import { createRequire as __cr } from 'node:module'; const
  * x86), 256 MB / 30 s as the original deployment (the consumer sets its own), bundled
  * locally by esbuild (minified ESM with source maps), JSON logs into its own log group
  * with a retention period, and a role that starts with nothing but that log group: tables
- * are added one by one through `bindTable`, the stream where the function is wired to it.
+ * are added one by one through `bindTable`, secrets through `bindSecret`, the stream where
+ * the function is wired to it.
  */
 export class CollectorFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: CollectorFunctionProps) {
@@ -117,6 +119,17 @@ export class CollectorFunction extends NodejsFunction {
         'The table grant covers the indexes of that one table (the realtime reader queries the ActivityIndex); no other resource is matched.',
       );
     }
+    return this;
+  }
+
+  /**
+   * Gives the function one secret: its ARN (never its value) in `envVar` and the grant to
+   * read it, together. The function reads the value from Secrets Manager when it needs it,
+   * so the value is in no environment, template or cloud assembly.
+   */
+  bindSecret(envVar: string, secret: ISecret): this {
+    this.addEnvironment(envVar, secret.secretArn);
+    secret.grantRead(this);
     return this;
   }
 }

@@ -2,13 +2,26 @@ import { Duration } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { FUNCTIONS, isStreamConsumer, takesApiKey, type ApiFunctionId, type FunctionId, type FunctionSpec, type StreamAccess, type StreamFunctionId, type TableAccess } from '@liveinsight/collector/functions';
+import {
+  ADMIN_SECRET_ENV,
+  FUNCTIONS,
+  isStreamConsumer,
+  ORIGIN_SECRET_ENV,
+  takesApiKey,
+  type ApiFunctionId,
+  type FunctionId,
+  type FunctionSpec,
+  type StreamAccess,
+  type StreamFunctionId,
+  type TableAccess,
+} from '@liveinsight/collector/functions';
 import { EVENTS_STREAM, TABLES, type TableId } from '@liveinsight/collector/tables';
 import { CollectorFunction } from './function.js';
 import { CONSUMER_SETTINGS, type EventsStream } from './stream.js';
 
-export { FUNCTIONS, isStreamConsumer, type ApiFunctionId, type FunctionId, type StreamAccess, type StreamFunctionId };
+export { FUNCTIONS, isStreamConsumer, takesApiKey, type ApiFunctionId, type FunctionId, type StreamAccess, type StreamFunctionId };
 
 export interface CollectorFunctionsProps {
   readonly tables: Record<TableId, Table>;
@@ -17,14 +30,16 @@ export interface CollectorFunctionsProps {
   readonly projectRoot: string;
   readonly logRetention: RetentionDays;
   /**
-   * The read key: reads compare X-API-Key with it, and a POST carrying it is a trusted
-   * backfill. The API functions get it; the consumer answers no request and does not.
+   * The bootstrap admin key's secret: the functions that check keys (`takesApiKey`) read
+   * it by ARN; the consumer answers no request and is not given it.
    */
-  readonly apiKey: string;
+  readonly adminSecret: ISecret;
+  /** What CloudFront sends in ORIGIN_HEADER; the same functions read it by ARN. */
+  readonly originSecret: ISecret;
 }
 
 /**
- * The collector's Lambda functions, one per route plus the events stream's consumer,
+ * The collector's Lambda functions, one per route handler plus the events stream's consumer,
  * each bound to the tables it needs; the collector may put records on the stream, and
  * the consumer reads it through an event source mapping.
  */
@@ -46,10 +61,11 @@ export class CollectorFunctions extends Construct {
         logRetention: props.logRetention,
         ...(definition.timeoutS && { timeout: Duration.seconds(definition.timeoutS) }),
         ...(definition.memoryMb && { memorySize: definition.memoryMb }),
-        environment: {
-          ...(takesApiKey(fnId) && { LIVEINSIGHT_API_KEY: props.apiKey }),
-        },
       });
+      if (takesApiKey(fnId)) {
+        fn.bindSecret(ADMIN_SECRET_ENV, props.adminSecret);
+        fn.bindSecret(ORIGIN_SECRET_ENV, props.originSecret);
+      }
       for (const [tableId, access] of Object.entries(definition.tables) as [TableId, TableAccess][]) {
         fn.bindTable(props.tables[tableId], TABLES[tableId], access);
       }
@@ -67,13 +83,8 @@ export class CollectorFunctions extends Construct {
       }
       return fn;
     };
-    this.functions = {
-      events: build('events'),
-      realtime: build('realtime'),
-      stats: build('stats'),
-      sites: build('sites'),
-      aggregate: build('aggregate'),
-    };
+    const ids = Object.keys(FUNCTIONS) as FunctionId[];
+    this.functions = Object.fromEntries(ids.map((fnId) => [fnId, build(fnId)])) as Record<FunctionId, CollectorFunction>;
     this.consumer = consumers[0]!;
   }
 }

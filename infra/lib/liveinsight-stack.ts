@@ -3,11 +3,12 @@ import { join, resolve } from 'node:path';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ACTIVITY_INDEX } from '@liveinsight/collector/tables';
+import { AdminKey } from './admin-key.js';
 import { LiveInsightAlarms } from './alarms.js';
 import { LiveInsightApi } from './api.js';
 import type { LiveInsightConfig } from './config.js';
 import { CollectorFunctions } from './functions.js';
-import { ReadKey } from './read-key.js';
+import { OriginSecret } from './origin-secret.js';
 import { StaticSite, TRACKER_FILE } from './site.js';
 import { EventsStream } from './stream.js';
 import { LiveInsightTables } from './tables.js';
@@ -29,7 +30,8 @@ export class LiveInsightStack extends Stack {
   readonly functions: CollectorFunctions['functions'];
   readonly stream: EventsStream;
   readonly consumer: CollectorFunctions['consumer'];
-  readonly readKey: ReadKey;
+  readonly adminKey: AdminKey;
+  readonly originSecret: OriginSecret;
   readonly api: LiveInsightApi;
   readonly site: StaticSite;
   readonly alarms: LiveInsightAlarms;
@@ -40,18 +42,19 @@ export class LiveInsightStack extends Stack {
 
     const { tables } = new LiveInsightTables(this, 'Tables', { deletionProtection: config.deletionProtection });
     const stream = new EventsStream(this, 'Events', { shards: config.streamShards });
-    const readKey = new ReadKey(this, 'ReadKey', { stage: config.stage, revision: config.apiKeyRevision });
+    const adminKey = new AdminKey(this, 'AdminKey', { stage: config.stage, revision: config.apiKeyRevision });
+    const originSecret = new OriginSecret(this, 'OriginSecret', { stage: config.stage });
     const { functions, consumer } = new CollectorFunctions(this, 'Functions', {
       tables,
       stream,
       projectRoot: REPO_ROOT,
       logRetention: config.logRetention,
-      apiKey: readKey.value,
+      adminSecret: adminKey.secret,
+      originSecret: originSecret.secret,
     });
     const api = new LiveInsightApi(this, 'Api', {
       stage: config.stage,
       functions,
-      readKey: readKey.apiKey,
       throttle: config.throttle,
       readThrottle: config.readThrottle,
       logRetention: config.logRetention,
@@ -62,6 +65,7 @@ export class LiveInsightStack extends Stack {
       trackerDir: props.trackerDir ?? join(REPO_ROOT, 'packages/sdk/dist/cdn'),
       trackerVersion,
       api: api.restApi,
+      originSecret: originSecret.secret,
       logRetention: config.logRetention,
     });
     const alarms = new LiveInsightAlarms(this, 'Alarms', {
@@ -79,7 +83,8 @@ export class LiveInsightStack extends Stack {
     this.functions = functions;
     this.stream = stream;
     this.consumer = consumer;
-    this.readKey = readKey;
+    this.adminKey = adminKey;
+    this.originSecret = originSecret;
     this.api = api;
     this.site = site;
     this.alarms = alarms;
@@ -102,10 +107,21 @@ export class LiveInsightStack extends Stack {
       value: `${origin}/sdk/v${trackerVersion}/${TRACKER_FILE}`,
       description: 'The tracker at a versioned, long-cached URL',
     });
-    new CfnOutput(this, 'ApiKeyId', { value: readKey.apiKey.keyId, description: 'The read key (X-API-Key)' });
+    new CfnOutput(this, 'AdminKeySecretArn', {
+      value: adminKey.secret.secretArn,
+      description: 'The Secrets Manager secret holding the bootstrap admin key',
+    });
+    const printAdminKey = `aws secretsmanager get-secret-value --secret-id ${adminKey.secret.secretArn} --query SecretString --output text --region ${this.region}`;
     new CfnOutput(this, 'ApiKeyCommand', {
-      value: `aws apigateway get-api-key --api-key ${readKey.apiKey.keyId} --include-value --query value --output text --region ${this.region}`,
-      description: 'Prints the read key, for the dashboard sign-in or #key=',
+      value: printAdminKey,
+      description:
+        'Prints the bootstrap admin key; with it, `npm run keys -- create --name dashboard --scope read` mints the dashboard\'s read key',
+    });
+    // In AWS a site is not registered by its first event (no LIVEINSIGHT_AUTO_SITES):
+    // events of a site nobody added are not counted.
+    new CfnOutput(this, 'AddSiteCommand', {
+      value: `LIVEINSIGHT_API_URL=${origin}/api LIVEINSIGHT_API_KEY=$(${printAdminKey}) npm run sites -- add example.com --hostname example.com`,
+      description: 'Registers a site (run at the repository root, with your site\'s name and hostnames)',
     });
   }
 }

@@ -4,7 +4,10 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import {
   AllowedMethods,
+  CacheCookieBehavior,
+  CacheHeaderBehavior,
   CachePolicy,
+  CacheQueryStringBehavior,
   Distribution,
   HttpVersion,
   OriginRequestCookieBehavior,
@@ -16,27 +19,37 @@ import {
 } from 'aws-cdk-lib/aws-cloudfront';
 import { RestApiOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { ORIGIN_HEADER } from '@liveinsight/collector/functions';
 import { acknowledge, acknowledgeCurrentFindings } from './nag.js';
 
 /**
- * The headers the collector needs from the visitor's request. CloudFront sends none by
- * default and replaces User-Agent with its own; X-Forwarded-For carries the visitor's
- * address as its first hop (API Gateway's sourceIp would be CloudFront's), and
+ * The headers the collector needs from the visitor's request, besides the key. CloudFront
+ * sends none by default and replaces User-Agent with its own; X-Forwarded-For carries the
+ * visitor's address as its first hop (API Gateway's sourceIp would be CloudFront's), and
  * CloudFront-Viewer-Country is the country the collector records. A client can put its
  * own X-Forwarded-For in front, so CloudFront-Viewer-Address (ip:port, set by CloudFront
- * alone) goes along for a collector that prefers an address nobody can forge.
+ * alone) goes along for a collector that prefers an address nobody can forge. The
+ * collector believes the CloudFront-Viewer-* headers only next to ORIGIN_HEADER.
  */
 export const API_FORWARDED_HEADERS = [
-  'X-API-Key',
   'Content-Type',
   'User-Agent',
   'X-Forwarded-For',
   'CloudFront-Viewer-Country',
   'CloudFront-Viewer-Address',
 ] as const;
+
+/**
+ * The key, in either header the handlers read. CloudFront refuses Authorization in an
+ * origin request policy (400): it forwards it only as part of a cache policy's key, so
+ * both key headers are forwarded through the /api/* cache policy instead (a header
+ * belongs in one of the two policies).
+ */
+export const API_KEY_HEADERS = ['Authorization', 'X-API-Key'] as const;
 
 /** The tracker files the stack serves; the build must have produced them. */
 export const TRACKER_FILE = 'liveinsight.js';
@@ -49,6 +62,8 @@ export interface StaticSiteProps {
   /** The SDK's package version: the tracker is also served at /sdk/v<version>/. */
   readonly trackerVersion: string;
   readonly api: RestApi;
+  /** Sent to the API as ORIGIN_HEADER on every /api/* request. */
+  readonly originSecret: ISecret;
   readonly logRetention: RetentionDays;
 }
 
@@ -87,6 +102,24 @@ export class StaticSite extends Construct {
       cookieBehavior: OriginRequestCookieBehavior.none(),
     });
 
+    // Keyed answers cannot be served to anyone else: the key headers and the query are in
+    // the cache key, so a cached answer could only go back to a request with the same key
+    // for the same query; and nothing is cached in the first place, since the collector
+    // and the gateway answer `Cache-Control: no-store` and a response without it gets the
+    // default TTL of 0. CloudFront refuses a cache key (headers, query strings) in a
+    // policy whose TTLs are all 0, so the maximum is 1 s rather than 0: it only caps an
+    // answer that asked to be cached, which none does.
+    const apiCache = new CachePolicy(this, 'ApiCache', {
+      cachePolicyName: `${Stack.of(this).stackName}-api`,
+      comment: 'LiveInsight /api/*: forwards the key headers (in the key), caches nothing the API marks no-store',
+      minTtl: Duration.seconds(0),
+      defaultTtl: Duration.seconds(0),
+      maxTtl: Duration.seconds(1),
+      headerBehavior: CacheHeaderBehavior.allowList(...API_KEY_HEADERS),
+      queryStringBehavior: CacheQueryStringBehavior.all(),
+      cookieBehavior: CacheCookieBehavior.none(),
+    });
+
     this.distribution = new Distribution(this, 'Distribution', {
       comment: `LiveInsight ${Stack.of(this).stackName}`,
       defaultRootObject: 'index.html',
@@ -106,11 +139,16 @@ export class StaticSite extends Construct {
           responseHeadersPolicy: ResponseHeadersPolicy.CORS_ALLOW_ALL_ORIGINS_AND_SECURITY_HEADERS,
         },
         '/api/*': {
-          origin: new RestApiOrigin(props.api),
+          origin: new RestApiOrigin(props.api, {
+            // The value sits in the distribution's configuration (CloudFormation resolves
+            // it at deploy time), never in a function's environment: the functions read
+            // the secret by ARN. CloudFront replaces any viewer header of the same name.
+            customHeaders: { [ORIGIN_HEADER]: props.originSecret.secretValue.unsafeUnwrap() },
+          }),
           // A redirect would lose a POST body: plain HTTP is refused instead.
           viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
           allowedMethods: AllowedMethods.ALLOW_ALL,
-          cachePolicy: CachePolicy.CACHING_DISABLED,
+          cachePolicy: apiCache,
           originRequestPolicy: apiRequests,
         },
       },
@@ -199,7 +237,7 @@ export class StaticSite extends Construct {
     acknowledge(
       this.distribution,
       'AwsSolutions-CFR2',
-      'No WAF by default (from about $6/month); the API behind /api/* is throttled at the stage and usage plan.',
+      'No WAF by default (from about $6/month); the API behind /api/* is throttled at the stage and on each keyed route, and the collector limits failed key attempts per client.',
     );
   }
 }

@@ -10,11 +10,12 @@ const attribute = (key: KeyAttribute) => ({
 });
 
 /**
- * Point-in-time recovery only where losing data loses history: sessions expire (TTL:
- * after 2 days, or 400 for backfills) and are rebuilt by new traffic; stats is the only
- * record of history.
+ * Point-in-time recovery wherever losing a table loses something traffic does not
+ * rebuild: stats is the only record of history, keys and sites what the operator set
+ * up (the keys clients hold, the registered sites and their settings). Sessions expire
+ * (TTL: after 2 days, or 400 for backfills) and are rebuilt by new traffic.
  */
-const RECOVERABLE: ReadonlySet<TableId> = new Set(['stats']);
+const RECOVERABLE: ReadonlySet<TableId> = new Set(['stats', 'keys', 'sites']);
 
 export interface LiveInsightTablesProps {
   /** Protects the tables from `cdk destroy`; off for throwaway stages. */
@@ -22,10 +23,11 @@ export interface LiveInsightTablesProps {
 }
 
 /**
- * The collector's tables (sessions and stats), one per definition in its `TABLES`, so
- * that a table the collector drops or adds follows here: on-demand, encrypted at rest,
- * TTL where the definition names one, point-in-time recovery on stats. Raw events have
- * no table: they pass through the events stream (stream.ts).
+ * The collector's tables (sessions, stats, keys, sites), one per definition in its
+ * `TABLES`, so that a table the collector drops or adds follows here: on-demand,
+ * encrypted at rest, TTL where the definition names one, point-in-time recovery where
+ * RECOVERABLE says, deletion protection for all alike. Raw events have no table: they
+ * pass through the events stream (stream.ts).
  */
 export class LiveInsightTables extends Construct {
   readonly tables: Record<TableId, Table>;
@@ -55,7 +57,7 @@ export class LiveInsightTables extends Construct {
         });
       }
       if (!RECOVERABLE.has(def.id)) {
-        acknowledge(table, 'AwsSolutions-DDB3', 'Sessions are working state that expires by TTL (two days after the last activity, longer only for backfills); point-in-time recovery would back up data that is soon gone. The stats table, the only history, has it.');
+        acknowledge(table, 'AwsSolutions-DDB3', 'Sessions are working state that expires by TTL (two days after the last activity, longer only for backfills); point-in-time recovery would back up data that is soon gone. The stats (history), keys and sites tables have it.');
       }
       return table;
     };

@@ -35,13 +35,14 @@ describe('alarms', () => {
     alarms = alarmsOf(template);
   });
 
-  it('raises the original eight alarms, one each for the /api/sites and consumer functions, and two for the stream', () => {
+  it('raises the original eight alarms, one each for the /api/sites, admin and consumer functions, and two for the stream', () => {
     expect(Object.keys(alarms).sort()).toEqual(
       [
         'liveinsight-dev-events-errors',
         'liveinsight-dev-realtime-errors',
         'liveinsight-dev-stats-errors',
         'liveinsight-dev-sites-errors',
+        'liveinsight-dev-admin-errors',
         'liveinsight-dev-aggregate-errors',
         'liveinsight-dev-api-4xx',
         'liveinsight-dev-api-5xx',
@@ -57,7 +58,7 @@ describe('alarms', () => {
   });
 
   it('watches the Errors metric of each function', () => {
-    for (const id of ['events', 'realtime', 'stats', 'sites', 'aggregate'] as const) {
+    for (const id of ['events', 'realtime', 'stats', 'sites', 'admin', 'aggregate'] as const) {
       expect(alarms[`liveinsight-dev-${id}-errors`]).toMatchObject({
         Namespace: 'AWS/Lambda',
         MetricName: 'Errors',
@@ -115,12 +116,12 @@ describe('alarms', () => {
     });
   });
 
-  it('sums read and write throttles of the two tables in one alarm and of the ActivityIndex in another', () => {
-    const tables = (['sessions', 'stats'] as const).map((id) => logicalId(stack, stack.tables[id]));
+  it('sums read and write throttles of the four tables in one alarm and of the ActivityIndex in another', () => {
+    const tables = (['sessions', 'stats', 'keys', 'sites'] as const).map((id) => logicalId(stack, stack.tables[id]));
     expect(summedMetrics(alarms['liveinsight-dev-dynamodb-table-throttles']!)).toEqual(
       tables.flatMap((table) => [`ReadThrottleEvents ${table}`, `WriteThrottleEvents ${table}`]).sort(),
     );
-    expect(alarms['liveinsight-dev-dynamodb-table-throttles']!.AlarmDescription).toContain('sessions or stats table');
+    expect(alarms['liveinsight-dev-dynamodb-table-throttles']!.AlarmDescription).toContain('sessions, stats, keys, or sites table');
     expect(summedMetrics(alarms['liveinsight-dev-dynamodb-index-throttles']!)).toEqual([
       `ReadThrottleEvents ${tables[0]} ${ACTIVITY_INDEX}`,
       `WriteThrottleEvents ${tables[0]} ${ACTIVITY_INDEX}`,
@@ -154,7 +155,7 @@ describe('alarms with -c alarmEmail', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     const topic = { Ref: logicalId(stack, stack.alarms.topic!) };
     const alarms = Object.values(alarmsOf(template));
-    expect(alarms).toHaveLength(12);
+    expect(alarms).toHaveLength(13);
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([topic]);
       expect(alarm.OKActions).toEqual([topic]);

@@ -1,28 +1,46 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_KEY_ENV } from '@liveinsight/collector/functions';
 import { startLocalStack, type LocalStack } from '@liveinsight/collector/local';
-import { CORS_HEADERS, pathPart, ROUTES } from '../lib/api.js';
+import { CORS_HEADERS, pathsOf, ROUTES } from '../lib/api.js';
 import type { LiveInsightStack } from '../lib/liveinsight-stack.js';
 import { logicalId } from './support/iam.js';
 import { synthesize } from './support/synth.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; DependsOn?: string[] }>;
 
+const PATHS = [...pathsOf().keys()];
+/** A request path for a route path: each parameter filled in. */
+const concrete = (path: string) => path.replace(/\{[^}]+\}/g, 'example.com');
+/** The key of a stage method setting: API Gateway writes each `/` of the path as `~1`. */
+const settingPath = (path: string) => `/${path.replaceAll('/', '~1')}`;
+
 describe('API', () => {
   let template: Template;
   let stack: LiveInsightStack;
   let resources: Resources;
+  /** Each AWS::ApiGateway::Resource's full path, by logical id. */
+  let pathOf: Map<string, string>;
 
   beforeAll(() => {
     ({ template, stack } = synthesize());
     resources = template.toJSON().Resources;
+    pathOf = new Map();
+    const resolve = (id: string): string => {
+      const { PathPart, ParentId } = resources[id]!.Properties;
+      // The root resource is an attribute of the RestApi, not a resource of its own.
+      const parent = ParentId.Ref ? resolve(ParentId.Ref as string) : '';
+      return `${parent}/${PathPart as string}`;
+    };
+    for (const [id, r] of Object.entries(resources)) {
+      if (r.Type === 'AWS::ApiGateway::Resource') pathOf.set(id, resolve(id));
+    }
   });
 
-  /** The methods of /api/<path>, by HTTP method. */
+  /** The methods of a resource, by HTTP method. */
   const methodsOf = (path: string): Record<string, any> => {
-    const [resourceId] = Object.entries(resources).find(
-      ([, r]) => r.Type === 'AWS::ApiGateway::Resource' && r.Properties.PathPart === path,
-    )!;
+    const [resourceId] = [...pathOf].find(([, p]) => p === path) ?? [];
+    if (!resourceId) throw new Error(`no resource ${path}`);
     return Object.fromEntries(
       Object.values(resources)
         .filter((r) => r.Type === 'AWS::ApiGateway::Method' && r.Properties.ResourceId.Ref === resourceId)
@@ -41,40 +59,57 @@ describe('API', () => {
     template.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'dev' });
   });
 
-  it('serves the four routes under /api, each through its own function', () => {
-    for (const route of ROUTES) {
-      const methods = methodsOf(pathPart(route));
-      expect(Object.keys(methods).sort(), route.path).toEqual(['ANY', 'OPTIONS', route.method].sort());
-      expect(methods[route.method].Integration.Type).toBe('AWS_PROXY');
-      expect(integratedFunction(methods[route.method])).toBe(logicalId(stack, stack.functions[route.handler]));
-    }
-    const parent = Object.values(resources).find(
-      (r) => r.Type === 'AWS::ApiGateway::Resource' && r.Properties.PathPart === 'events',
-    )!.Properties.ParentId.Ref;
-    expect(resources[parent]!.Properties.PathPart).toBe('api');
-  });
-
-  it('keeps POST /api/events public and requires the API key on every read', () => {
-    expect(methodsOf('events').POST.ApiKeyRequired).toBe(false);
-    for (const path of ['realtime', 'stats', 'sites']) {
-      expect(methodsOf(path).GET.ApiKeyRequired, path).toBe(true);
-      expect(methodsOf(path).GET.AuthorizationType).toBe('NONE');
+  it('builds one resource per path of the route table, path parameters nested under their parents', () => {
+    expect([...pathOf.values()].sort()).toEqual(['/api', ...PATHS].sort());
+    expect(PATHS).toContain('/api/sites/{site}/settings');
+    // Each resource's parent is the path one segment shorter: {site} sits under /api/sites.
+    for (const [id, path] of pathOf) {
+      if (path === '/api') continue;
+      const parent = resources[id]!.Properties.ParentId.Ref as string;
+      expect(pathOf.get(parent), path).toBe(path.slice(0, path.lastIndexOf('/')));
     }
   });
 
-  it('sends other methods to the same function, which answers 405, without running it for a key', () => {
+  it('integrates every route\'s method with its handler\'s function, and nothing else', () => {
+    for (const [path, methods] of pathsOf()) {
+      expect(Object.keys(methodsOf(path)).sort(), path).toEqual([...methods, 'ANY', 'OPTIONS'].sort());
+    }
     for (const route of ROUTES) {
-      const methods = methodsOf(pathPart(route));
-      expect(methods.ANY.ApiKeyRequired).toBe(false);
-      expect(integratedFunction(methods.ANY)).toBe(integratedFunction(methods[route.method]));
+      const method = methodsOf(route.path)[route.method];
+      expect(method.Integration.Type).toBe('AWS_PROXY');
+      expect(integratedFunction(method), `${route.method} ${route.path}`).toBe(
+        logicalId(stack, stack.functions[route.handler]),
+      );
+    }
+    // The admin handler serves several paths; reads stay with their own functions.
+    expect(integratedFunction(methodsOf('/api/sites').POST)).toBe(logicalId(stack, stack.functions.admin));
+    expect(integratedFunction(methodsOf('/api/sites').GET)).toBe(logicalId(stack, stack.functions.sites));
+  });
+
+  it('asks no method for an API Gateway key: no usage plan, no gateway key, no authorizer', () => {
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
+    expect(methods.length).toBe(ROUTES.length + PATHS.length * 2);
+    for (const method of methods) {
+      expect(method.Properties.ApiKeyRequired ?? false).toBe(false);
+      expect(method.Properties.AuthorizationType).toBe('NONE');
+    }
+    for (const type of ['AWS::ApiGateway::ApiKey', 'AWS::ApiGateway::UsagePlan', 'AWS::ApiGateway::UsagePlanKey', 'AWS::ApiGateway::Authorizer']) {
+      template.resourceCountIs(type, 0);
     }
   });
 
-  it('answers every preflight itself with 204 and the CORS headers, no key asked', () => {
-    for (const route of ROUTES) {
-      const options = methodsOf(pathPart(route)).OPTIONS;
-      expect(options.ApiKeyRequired).toBe(false);
-      expect(options.Integration.Type).toBe('MOCK');
+  it('sends other methods of a path to its first route\'s function, which answers 405', () => {
+    for (const [path, methods] of pathsOf()) {
+      const first = ROUTES.find((route) => route.path === path && route.method === methods[0])!;
+      expect(integratedFunction(methodsOf(path).ANY), path).toBe(logicalId(stack, stack.functions[first.handler]));
+    }
+  });
+
+  it('answers every preflight itself with 204 and the CORS headers', () => {
+    expect(CORS_HEADERS['Access-Control-Allow-Methods']).toBe('GET, POST, PUT, DELETE, OPTIONS');
+    for (const path of PATHS) {
+      const options = methodsOf(path).OPTIONS;
+      expect(options.Integration.Type, path).toBe('MOCK');
       const [response] = options.Integration.IntegrationResponses;
       expect(response.StatusCode).toBe('204');
       expect(response.ResponseParameters).toEqual(
@@ -84,57 +119,61 @@ describe('API', () => {
     }
   });
 
-  it('lets API Gateway invoke each function only from its own route', () => {
-    // The stream consumer needs no permission: its event source mapping invokes it.
-    const permissions = Object.values(template.findResources('AWS::Lambda::Permission'));
-    // One per integrated method (route method + ANY), no console test-invoke permissions.
-    expect(permissions).toHaveLength(ROUTES.length * 2);
-    const consumer = logicalId(stack, stack.functions.aggregate);
-    for (const permission of permissions) {
+  it('lets API Gateway invoke each function only for its own methods and paths', () => {
+    // What each permission allows: function, then `METHOD/path` as API Gateway matches it
+    // (`*` for ANY and for each path parameter).
+    const allowed = Object.values(template.findResources('AWS::Lambda::Permission')).map((permission) => {
       expect(permission.Properties.Principal).toBe('apigateway.amazonaws.com');
-      expect(JSON.stringify(permission.Properties.SourceArn)).not.toContain('test-invoke-stage');
-      expect(JSON.stringify(permission.Properties.FunctionName)).not.toContain(consumer);
+      const arn = permission.Properties.SourceArn['Fn::Join'][1] as unknown[];
+      const tail = arn[arn.length - 1] as string;
+      expect(tail).not.toContain('test-invoke-stage');
+      return `${permission.Properties.FunctionName['Fn::GetAtt'][0] as string} ${tail.replace(/^\//, '')}`;
+    });
+    const expected = [
+      ...ROUTES.map((route) => [route.handler, route.method, route.path] as const),
+      ...[...pathsOf()].map(([path, methods]) => [ROUTES.find((r) => r.path === path && r.method === methods[0])!.handler, '*', path] as const),
+    ].map(([handler, method, path]) => `${logicalId(stack, stack.functions[handler])} ${method}${path.replace(/\{[^}]+\}/g, '*')}`);
+    expect(allowed.sort()).toEqual(expected.sort());
+    // The stream consumer needs no permission: its event source mapping invokes it.
+    expect(allowed.join('\n')).not.toContain(logicalId(stack, stack.functions.aggregate));
+  });
+
+  it('throttles the stage as a whole for the peak (2,000/s, burst 5,000) and each keyed route\'s method at 20/s, burst 40', () => {
+    const stage = Object.values(resources).find((r) => r.Type === 'AWS::ApiGateway::Stage')!;
+    const settings = stage.Properties.MethodSettings as Record<string, unknown>[];
+    const keyed = ROUTES.filter((route) => route.auth !== 'none');
+    expect(keyed.length).toBeGreaterThan(0);
+    expect(settings).toHaveLength(1 + keyed.length);
+    expect(settings).toContainEqual({
+      ResourcePath: '/*',
+      HttpMethod: '*',
+      ThrottlingRateLimit: 2000,
+      ThrottlingBurstLimit: 5000,
+      MetricsEnabled: false,
+      LoggingLevel: 'ERROR',
+      DataTraceEnabled: false,
+    });
+    for (const route of keyed) {
+      // A method's own setting replaces the stage's, logging included.
+      expect(settings, `${route.method} ${route.path}`).toContainEqual({
+        ResourcePath: settingPath(route.path),
+        HttpMethod: route.method,
+        ThrottlingRateLimit: 20,
+        ThrottlingBurstLimit: 40,
+        MetricsEnabled: false,
+        LoggingLevel: 'ERROR',
+        DataTraceEnabled: false,
+      });
     }
-  });
-
-  it('throttles the stage as a whole for the peak (2,000/s, burst 5,000) and the read key through the usage plan', () => {
-    template.hasResourceProperties('AWS::ApiGateway::Stage', {
-      MethodSettings: [
-        Match.objectLike({
-          ResourcePath: '/*',
-          HttpMethod: '*',
-          ThrottlingRateLimit: 2000,
-          ThrottlingBurstLimit: 5000,
-          MetricsEnabled: false,
-          DataTraceEnabled: false,
-        }),
-      ],
-    });
-    const stageId = logicalId(stack, stack.api.restApi.deploymentStage);
-    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
-      Throttle: { RateLimit: 20, BurstLimit: 40 },
-      ApiStages: [Match.objectLike({ Stage: { Ref: stageId } })],
-    });
-    template.hasResourceProperties('AWS::ApiGateway::UsagePlanKey', {
-      KeyId: { Ref: logicalId(stack, stack.readKey.apiKey) },
-      KeyType: 'API_KEY',
-    });
-  });
-
-  it('takes the key value from the generated secret', () => {
-    template.hasResourceProperties('AWS::ApiGateway::ApiKey', {
-      Enabled: true,
-      Value: {
-        'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: logicalId(stack, stack.readKey.secret) }, ':SecretString:::}}']],
-      },
-    });
+    // The tracker's events share only the stage's limit.
+    expect(settings.filter((s) => s.ResourcePath === settingPath('/api/events'))).toEqual([]);
   });
 
   it('writes JSON access logs without the caller\'s IP address or User-Agent, with a retention', () => {
     const stage = Object.values(resources).find((r) => r.Type === 'AWS::ApiGateway::Stage')!;
     const format = JSON.parse(stage.Properties.AccessLogSetting.Format as string);
     expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
-    expect(stage.Properties.AccessLogSetting.Format).not.toMatch(/sourceIp|userAgent|xrayTraceId/);
+    expect(stage.Properties.AccessLogSetting.Format).not.toMatch(/sourceIp|userAgent|xrayTraceId|apiKey/);
     const group = resources[stage.Properties.AccessLogSetting.DestinationArn['Fn::GetAtt'][0]]!;
     expect(group).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } });
   });
@@ -162,12 +201,8 @@ describe('API', () => {
       });
     });
 
-    it('answers a missing or wrong key 401 in the envelope', () => {
-      expect(response('INVALID_API_KEY')).toMatchObject({ StatusCode: '401' });
-      expect(JSON.parse(response('INVALID_API_KEY')!.ResponseTemplates['application/json'])).toEqual({
-        status: 'error',
-        message: 'Missing or invalid X-API-Key header',
-      });
+    it('leaves keys to the handlers: no gateway response for a gateway key', () => {
+      expect(response('INVALID_API_KEY')).toBeUndefined();
     });
 
     it('answers throttling 429 with Retry-After, as the tracker expects', () => {
@@ -185,9 +220,11 @@ describe('API', () => {
       }
     });
 
-    it('carries the CORS headers on all of them, so that the dashboard can read the error', () => {
-      const types = ['MISSING_AUTHENTICATION_TOKEN', 'INVALID_API_KEY', 'THROTTLED', 'QUOTA_EXCEEDED', 'DEFAULT_4XX', 'DEFAULT_5XX'];
+    it('carries the CORS headers on all of them, so that the dashboard can read the error, and no-store', () => {
+      const types = ['MISSING_AUTHENTICATION_TOKEN', 'THROTTLED', 'QUOTA_EXCEEDED', 'DEFAULT_4XX', 'DEFAULT_5XX'];
       for (const type of types) {
+        // CloudFront caches nothing marked no-store (site.test.ts).
+        expect(response(type)!.ResponseParameters['gatewayresponse.header.Cache-Control'], type).toBe("'no-store'");
         for (const [name, value] of Object.entries(CORS_HEADERS)) {
           expect(response(type)!.ResponseParameters[`gatewayresponse.header.${name}`], `${type} ${name}`).toBe(`'${value}'`);
         }
@@ -196,21 +233,38 @@ describe('API', () => {
   });
 
   describe('next to the collector\'s own handlers', () => {
+    const adminKey = 'infra-test-admin-key-0123456789';
     let local: LocalStack;
+    let before: string | undefined;
     beforeAll(async () => {
+      // The local stack takes the bootstrap admin key itself (AWS gives the secret's ARN).
+      before = process.env[ADMIN_KEY_ENV];
+      process.env[ADMIN_KEY_ENV] = adminKey;
       local = await startLocalStack({ port: 0 });
     });
     afterAll(async () => {
       await local?.close();
+      if (before === undefined) delete process.env[ADMIN_KEY_ENV];
+      else process.env[ADMIN_KEY_ENV] = before;
+    });
+
+    it('marks keyed answers and refusals no-store, so that CloudFront caches none (site.test.ts)', async () => {
+      const answers = [
+        ['no key', await fetch(`${local.url}/api/key`)],
+        ['X-API-Key', await fetch(`${local.url}/api/key`, { headers: { 'X-API-Key': adminKey } })],
+        ['Authorization', await fetch(`${local.url}/api/key`, { headers: { Authorization: `Bearer ${adminKey}` } })],
+      ] as const;
+      expect(answers.map(([, res]) => res.status)).toEqual([401, 200, 200]);
+      for (const [how, res] of answers) expect(res.headers.get('Cache-Control'), how).toBe('no-store');
     });
 
     it('answers the preflight with exactly the headers the handlers send', async () => {
       for (const route of ROUTES) {
-        const res = await fetch(`${local.url}${route.path}`, {
+        const res = await fetch(`${local.url}${concrete(route.path)}`, {
           method: 'OPTIONS',
           headers: { Origin: 'https://example.com', 'Access-Control-Request-Method': route.method },
         });
-        expect(res.status).toBe(204);
+        expect(res.status, `${route.method} ${route.path}`).toBe(204);
         for (const [name, value] of Object.entries(CORS_HEADERS)) {
           expect(res.headers.get(name), `${route.path} ${name}`).toBe(value);
         }
@@ -228,12 +282,11 @@ describe('API', () => {
 });
 
 describe('API with -c stage=prod', () => {
-  it('deploys to that stage, names the API, plan and alarms after it', () => {
+  it('deploys to that stage, names the API and alarms after it', () => {
     const { template, stack } = synthesize({ context: { stage: 'prod' } });
     expect(stack.stackName).toBe('LiveInsight-prod');
     template.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'prod' });
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { Name: 'liveinsight-prod' });
-    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', { UsagePlanName: 'liveinsight-prod-read' });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'liveinsight-prod-api-5xx' });
   });
 });
@@ -242,7 +295,20 @@ describe('API with -c throttleRate and -c throttleBurst', () => {
   it('throttles the stage at the rate and burst given', () => {
     const { template } = synthesize({ context: { throttleRate: '300', throttleBurst: '600' } });
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
-      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 300, ThrottlingBurstLimit: 600 })],
+      MethodSettings: Match.arrayWith([Match.objectLike({ ResourcePath: '/*', ThrottlingRateLimit: 300, ThrottlingBurstLimit: 600 })]),
     });
+  });
+});
+
+describe('API with -c readThrottleRate and -c readThrottleBurst', () => {
+  it('throttles each keyed route\'s method at the rate and burst given, the stage as before', () => {
+    const { template } = synthesize({ context: { readThrottleRate: '5', readThrottleBurst: '10' } });
+    const stage = Object.values(template.findResources('AWS::ApiGateway::Stage'))[0]!;
+    const settings = stage.Properties.MethodSettings as Record<string, unknown>[];
+    expect(settings.find((s) => s.ResourcePath === settingPath('/api/stats') && s.HttpMethod === 'GET')).toMatchObject({
+      ThrottlingRateLimit: 5,
+      ThrottlingBurstLimit: 10,
+    });
+    expect(settings.find((s) => s.ResourcePath === '/*')).toMatchObject({ ThrottlingRateLimit: 2000, ThrottlingBurstLimit: 5000 });
   });
 });

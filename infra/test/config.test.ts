@@ -14,6 +14,7 @@ describe('context', () => {
       logRetention: RetentionDays.ONE_MONTH,
       // Room for a 1,000 requests/s peak of one site: 2,000/s steady, the account's default burst.
       throttle: { rateLimit: 2000, burstLimit: 5000 },
+      // Each keyed route's method (reads, admin) on its own; once the read key's usage plan.
       readThrottle: { rateLimit: 20, burstLimit: 40 },
       apiKeyRevision: 1,
     });

@@ -1,13 +1,14 @@
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLES, type TableId } from '@liveinsight/collector/tables';
-import { FUNCTIONS, isStreamConsumer, type FunctionId } from '../lib/functions.js';
+import { ADMIN_KEY_ENV, ADMIN_SECRET_ENV, AUTO_SITES_ENV, ORIGIN_SECRET_ENV } from '@liveinsight/collector/functions';
+import { FUNCTIONS, isStreamConsumer, takesApiKey, type FunctionId } from '../lib/functions.js';
 import type { LiveInsightStack } from '../lib/liveinsight-stack.js';
 import { actionsOn, grantsOfRole, logicalId, type Grant } from './support/iam.js';
 import { synthesize } from './support/synth.js';
 
 const FUNCTION_IDS = Object.keys(FUNCTIONS) as FunctionId[];
-const API_FUNCTION_IDS = ['events', 'realtime', 'stats', 'sites'] as const;
+const API_FUNCTION_IDS = FUNCTION_IDS.filter(takesApiKey);
 const READERS = ['realtime', 'stats', 'sites'] as const;
 const TABLE_IDS = Object.keys(TABLES) as TableId[];
 const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
@@ -48,17 +49,21 @@ describe('functions', () => {
     return template.toJSON().Resources[fnLogicalId].Properties;
   };
 
-  it('runs the four API handlers and the stream consumer on Node.js 22, arm64, as `handler` of an ES module bundle', () => {
-    expect([...FUNCTION_IDS].sort()).toEqual(['aggregate', 'events', 'realtime', 'sites', 'stats']);
+  it('runs the five API handlers and the stream consumer on Node.js 22, arm64, as `handler` of an ES module bundle', () => {
+    expect([...FUNCTION_IDS].sort()).toEqual(['admin', 'aggregate', 'events', 'realtime', 'sites', 'stats']);
+    expect([...API_FUNCTION_IDS].sort()).toEqual(['admin', 'events', 'realtime', 'sites', 'stats']);
     expect(Object.keys(template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } })))
-      .toHaveLength(5);
+      .toHaveLength(6);
     for (const id of FUNCTION_IDS) {
       expect(fnProps(id)).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
     }
   });
 
-  it('gives the API handlers 256 MB and 30 s, and the consumer a full vCPU (1,769 MB) and 60 s', () => {
-    for (const id of API_FUNCTION_IDS) expect(fnProps(id), id).toMatchObject({ MemorySize: 256, Timeout: 30 });
+  it('gives the API handlers 256 MB and 30 s (admin 29 s), and the consumer a full vCPU (1,769 MB) and 60 s', () => {
+    for (const id of ['events', 'realtime', 'stats', 'sites'] as const) {
+      expect(fnProps(id), id).toMatchObject({ MemorySize: 256, Timeout: 30 });
+    }
+    expect(fnProps('admin')).toMatchObject({ MemorySize: 256, Timeout: 29 });
     expect(fnProps('aggregate')).toMatchObject({ MemorySize: 1769, Timeout: 60 });
   });
 
@@ -110,19 +115,79 @@ describe('functions', () => {
     }
   });
 
-  it('hands every API function the read key by reference to the generated secret, never as a literal', () => {
-    const secretId = logicalId(stack, stack.readKey.secret);
-    for (const id of API_FUNCTION_IDS) {
-      expect(fnProps(id).Environment.Variables.LIVEINSIGHT_API_KEY).toEqual({
-        'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: secretId }, ':SecretString:::}}']],
-      });
+  it('holds no secret value in any function\'s environment, neither literal nor resolved at deploy time', () => {
+    // The collector's and aws-cdk-lib's own (the deployment handler, the bucket's auto-delete).
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(functions.length).toBeGreaterThan(FUNCTION_IDS.length);
+    for (const fn of functions) {
+      const variables = (fn.Properties.Environment?.Variables ?? {}) as Record<string, unknown>;
+      for (const [name, value] of Object.entries(variables)) {
+        // A dynamic reference, whole or built with Fn::Join, is resolved into the
+        // function's configuration, where anyone who may read it sees the value.
+        expect(JSON.stringify(value), name).not.toMatch(/resolve:secretsmanager|resolve:ssm-secure/);
+        expect(JSON.stringify(value), name).not.toContain('SecretString');
+      }
+      // The local stack's variables: the key itself, and sites registered by their first event.
+      expect(variables[ADMIN_KEY_ENV]).toBeUndefined();
+      expect(variables[AUTO_SITES_ENV]).toBeUndefined();
     }
-    // The consumer answers no request: it has no key to compare.
+  });
+
+  it('gives every API function the ARNs of the admin key and origin secrets, and the grant to read them', () => {
+    const secrets = { [ADMIN_SECRET_ENV]: stack.adminKey.secret, [ORIGIN_SECRET_ENV]: stack.originSecret.secret };
+    for (const id of API_FUNCTION_IDS) {
+      for (const [envVar, secret] of Object.entries(secrets)) {
+        const secretId = logicalId(stack, secret);
+        // A Secret's Ref is its ARN.
+        expect(fnProps(id).Environment.Variables[envVar], `${id} ${envVar}`).toEqual({ Ref: secretId });
+        expect(actionsOn(grants[id], `Ref:${secretId}`).has('secretsmanager:GetSecretValue'), `${id} ${envVar}`).toBe(true);
+      }
+      // Reading is all: no function may change or replace a secret.
+      const onSecrets = grants[id].filter((grant) => grant.actions.some((action) => action.startsWith('secretsmanager:')));
+      for (const action of onSecrets.flatMap((grant) => grant.actions)) {
+        expect(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], `${id} ${action}`).toContain(action);
+      }
+    }
+    // The consumer answers no request: it has no key to check, and no secret to read.
     expect(isStreamConsumer('aggregate')).toBe(true);
-    expect(fnProps('aggregate').Environment.Variables.LIVEINSIGHT_API_KEY).toBeUndefined();
-    template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      GenerateSecretString: Match.objectLike({ PasswordLength: 40, ExcludePunctuation: true }),
-    });
+    expect(fnProps('aggregate').Environment.Variables[ADMIN_SECRET_ENV]).toBeUndefined();
+    expect(fnProps('aggregate').Environment.Variables[ORIGIN_SECRET_ENV]).toBeUndefined();
+    expect(grants.aggregate.flatMap((grant) => grant.actions).filter((action) => action.startsWith('secretsmanager:'))).toEqual([]);
+  });
+
+  it('generates both secrets at deploy time: two distinct secrets, 40 letters and digits', () => {
+    const adminId = logicalId(stack, stack.adminKey.secret);
+    const originId = logicalId(stack, stack.originSecret.secret);
+    expect(adminId).not.toBe(originId);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    for (const id of [adminId, originId]) {
+      expect(template.toJSON().Resources[id].Properties.GenerateSecretString).toMatchObject({
+        PasswordLength: 40,
+        ExcludePunctuation: true,
+        IncludeSpace: false,
+      });
+      expect(template.toJSON().Resources[id].Properties.SecretString).toBeUndefined();
+    }
+  });
+
+  it('binds each function to exactly the tables and access its spec names', () => {
+    for (const id of FUNCTION_IDS) {
+      const spec = FUNCTIONS[id].tables as Partial<Record<TableId, string>>;
+      for (const tableId of TABLE_IDS) {
+        const actions = actionsOn(grants[id], tableIds[tableId]);
+        const access = spec[tableId];
+        const where = `${id} on ${tableId} (${access ?? 'unbound'})`;
+        if (!access) {
+          expect(actions.size, where).toBe(0);
+          continue;
+        }
+        const reads = READS.every((action) => actions.has(action));
+        const writes = WRITES.every((action) => actions.has(action));
+        expect(reads, where).toBe(access !== 'write');
+        expect(writes, where).toBe(access !== 'read');
+        if (access === 'read') for (const action of actions) expect(READ_ONLY.has(action), `${where}: ${action}`).toBe(true);
+      }
+    }
   });
 
   it('lets the collector put records on the stream, and nothing more there', () => {
@@ -159,11 +224,12 @@ describe('functions', () => {
     for (const id of API_FUNCTION_IDS) expect(actionsOn(grants[id], queueId).size, id).toBe(0);
   });
 
-  it('gives the readers read-only access: no write action on any table or index', () => {
+  it('gives the readers read-only access to the data: no write action on any table or index but a key\'s last use', () => {
     for (const id of READERS) {
       expect(actionsOn(grants[id], tableIds.stats).has('dynamodb:Query'), id).toBe(true);
       expect(actionsOn(grants[id], tableIds.stats).has('dynamodb:BatchGetItem'), id).toBe(true);
-      for (const tableId of TABLE_IDS) {
+      // The keys table is where a reader records that a key was used.
+      for (const tableId of TABLE_IDS.filter((t) => t !== 'keys')) {
         for (const resource of [tableIds[tableId], `${tableIds[tableId]}/index/*`]) {
           const actions = actionsOn(grants[id], resource);
           for (const write of WRITES) expect(actions.has(write), `${id} ${write} on ${resource}`).toBe(false);
@@ -180,14 +246,14 @@ describe('functions', () => {
     expect(actionsOn(grants.realtime, `${tableIds.sessions}/index/*`).has('dynamodb:Query')).toBe(true);
   });
 
-  it('keeps stats and sites on the stats table alone', () => {
+  it('keeps the stats and sites readers away from sessions', () => {
     for (const id of ['stats', 'sites'] as const) {
       expect(actionsOn(grants[id], tableIds.sessions).size, `${id} on sessions`).toBe(0);
       expect(actionsOn(grants[id], `${tableIds.sessions}/index/*`).size, `${id} on sessions indexes`).toBe(0);
     }
   });
 
-  it('grants DynamoDB actions on the sessions and stats tables only', () => {
+  it('grants DynamoDB actions on the stack\'s own tables only', () => {
     const known = new Set(TABLE_IDS.flatMap((id) => [tableIds[id], `${tableIds[id]}/index/*`]));
     for (const id of FUNCTION_IDS) {
       for (const grant of grants[id].filter((g) => g.actions.some((action) => action.startsWith('dynamodb:')))) {

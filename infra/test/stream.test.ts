@@ -84,7 +84,7 @@ describe('events stream', () => {
   });
 
   it('keeps the raw events in the stream alone: no DynamoDB table for them', () => {
-    expect(Object.keys(stack.tables).sort()).toEqual(['sessions', 'stats']);
+    expect(Object.keys(stack.tables).sort()).toEqual(['keys', 'sessions', 'sites', 'stats']);
     for (const table of Object.values(template.findResources('AWS::DynamoDB::Table'))) {
       const keys = (table.Properties.KeySchema as { AttributeName: string }[]).map((key) => key.AttributeName);
       expect(keys).not.toContain('session_key');

@@ -17,11 +17,19 @@ describe('tables', () => {
     ({ template } = synthesize());
   });
 
-  it('builds exactly the tables of the shared definitions: sessions and stats, no raw events table', () => {
+  it('builds exactly the tables of the shared definitions: sessions, stats, keys and sites, no raw events table', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', Object.keys(TABLES).length);
-    template.resourceCountIs('AWS::DynamoDB::Table', 2);
-    for (const id of ['sessions', 'stats'] as const) {
+    template.resourceCountIs('AWS::DynamoDB::Table', 4);
+    for (const id of ['sessions', 'stats', 'keys', 'sites'] as const) {
       template.hasResourceProperties('AWS::DynamoDB::Table', { KeySchema: keySchema(id) });
+    }
+    // Keys by name, sites by id: a single key each, no index, nothing that expires.
+    for (const [id, name] of [['keys', 'name'], ['sites', 'site_id']] as const) {
+      const [table] = Object.values(template.findResources('AWS::DynamoDB::Table', { Properties: { KeySchema: keySchema(id) } }));
+      expect(table!.Properties.KeySchema).toEqual([{ AttributeName: name, KeyType: 'HASH' }]);
+      expect(table!.Properties.AttributeDefinitions).toEqual([{ AttributeName: name, AttributeType: 'S' }]);
+      expect(table!.Properties.GlobalSecondaryIndexes).toBeUndefined();
+      expect(table!.Properties.TimeToLiveSpecification).toBeUndefined();
     }
   });
 
@@ -64,11 +72,13 @@ describe('tables', () => {
     }
   });
 
-  it('enables point-in-time recovery on stats only', () => {
-    template.hasResourceProperties('AWS::DynamoDB::Table', {
-      KeySchema: keySchema('stats'),
-      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-    });
+  it('enables point-in-time recovery on everything traffic does not rebuild: stats, keys and sites, not sessions', () => {
+    for (const id of ['stats', 'keys', 'sites'] as const) {
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: keySchema(id),
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      });
+    }
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: keySchema('sessions'),
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
@@ -90,7 +100,7 @@ describe('tables with -c deletionProtection=true', () => {
     // keep this synth cheap (no bundling).
     const { template } = synthesize({ context: { deletionProtection: 'true' } });
     const tables = Object.values(template.findResources('AWS::DynamoDB::Table'));
-    expect(tables).toHaveLength(2);
+    expect(tables).toHaveLength(4);
     for (const table of tables) {
       expect(table.DeletionPolicy).toBe('Retain');
       expect(table.UpdateReplacePolicy).toBe('Retain');

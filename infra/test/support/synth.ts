@@ -5,7 +5,7 @@ import { LiveInsightStack, type LiveInsightStackProps } from '../../lib/liveinsi
 
 export interface SynthOptions {
   readonly context?: Partial<Record<ContextKey, unknown>>;
-  /** Run esbuild for the five functions (slow); off, the assets are placeholders. */
+  /** Run esbuild for the six functions (slow); off, the assets are placeholders. */
   readonly bundle?: boolean;
   readonly dashboardDir?: string;
   readonly trackerDir?: string;
