@@ -12,6 +12,7 @@ import { renderFilterChip } from './panels/filters.js';
 import { healthTable, renderHealth } from './panels/health.js';
 import { intervalButtons } from './panels/intervals.js';
 import { realtimeTables, renderRealtime } from './panels/realtime.js';
+import { createSettingsPanel } from './panels/settings.js';
 import { installSnippet } from './panels/snippet.js';
 import { renderTotals, totalsTable } from './panels/totals.js';
 import type { KeyStore } from './state/key-store.js';
@@ -65,6 +66,11 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
     realtimeBody: byId('realtime-body'),
     healthBody: byId('health-body'),
     footnote: byId('footnote'),
+    keyNotice: byId('key-notice'),
+    keyNoticeScopes: byId('key-notice-scopes'),
+    keyCommand: byId('key-notice-command'),
+    copyKeyCommand: byId('copy-key-command'),
+    settings: byId('settings'),
   };
 
   const controller: Controller = createController({ api, keys });
@@ -78,6 +84,11 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
       const table = breakdowns.table(cardId);
       if (table) exportTable(table.name, table.table);
     },
+  });
+
+  const settings = createSettingsPanel({
+    save: (site, next, adminKey) => controller.saveSettings(site, next, adminKey),
+    retry: () => controller.loadSettings(),
   });
 
   function render(event: ControllerEvent): void {
@@ -109,6 +120,10 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
         return;
       case 'signin':
         return renderSignin(event.error, event.hadKey);
+      case 'key':
+        return renderKeyNotice();
+      case 'settings':
+        return settings.render(controller.settings, controller.settingsError);
     }
   }
 
@@ -121,6 +136,8 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
     el.livePill.hidden = screen !== 'dashboard';
     el.signOut.hidden = !keys.get();
     el.exportAll.hidden = screen !== 'dashboard';
+    const { site } = controller.view;
+    el.settings.hidden = (screen !== 'dashboard' && screen !== 'empty') || !controller.sites.some((s) => s.site_id === site);
     if (screen === 'signin') el.pickerWrap.hidden = true;
     if (screen === 'empty') renderEmpty();
     document.body.dataset.screen = screen;
@@ -132,6 +149,12 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
       ? `That API key was not accepted (${error.message}). Check the key and try again.`
       : '';
     el.signinKey.focus();
+  }
+
+  function renderKeyNotice(): void {
+    const held = controller.heldKey;
+    el.keyNotice.hidden = !held;
+    el.keyNoticeScopes.textContent = held ? `scopes: ${held.scopes.join(', ')}` : '';
   }
 
   function renderEmpty(): void {
@@ -317,13 +340,8 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
     if (!name.startsWith('breakdown:')) button.addEventListener('click', () => exportSection(name));
   }
 
-  el.copySnippet.addEventListener('click', () => {
-    const text = el.snippet.textContent ?? '';
-    navigator.clipboard?.writeText(text).then(
-      () => (el.copySnippet.textContent = 'Copied'),
-      () => selectText(el.snippet),
-    ) ?? selectText(el.snippet);
-  });
+  el.copySnippet.addEventListener('click', () => copyText(el.copySnippet, el.snippet));
+  el.copyKeyCommand.addEventListener('click', () => copyText(el.copyKeyCommand, el.keyCommand));
 
   const global = { signal };
   matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => chart.restyle(), global);
@@ -337,6 +355,15 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
       controller.stop();
     },
   };
+}
+
+/** Copies the element's text; where the clipboard is refused, selects it for a manual copy. */
+function copyText(button: HTMLElement, source: HTMLElement): void {
+  const text = source.textContent ?? '';
+  navigator.clipboard?.writeText(text).then(
+    () => (button.textContent = 'Copied'),
+    () => selectText(source),
+  ) ?? selectText(source);
 }
 
 function selectText(element: HTMLElement): void {

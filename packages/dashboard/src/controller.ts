@@ -1,11 +1,12 @@
 /**
  * The dashboard's state and its loads, apart from the page: what is shown (the view in the
- * URL fragment), the last answers of GET /api/sites, /api/stats and /api/realtime, which
- * screen is up, and the refresh timers. Views subscribe and read `controller.*`; they change
- * things only through `navigate`, `refresh`, `retry` and `signIn`.
+ * URL fragment), the last answers of GET /api/sites, /api/stats, /api/realtime and the
+ * site's settings, which screen is up, whether the key in use may be remembered, and the
+ * refresh timers. Views subscribe and read `controller.*`; they change things only through
+ * `navigate`, `refresh`, `retry`, `signIn`, `loadSettings` and `saveSettings`.
  */
 
-import type { RealtimeData, SiteSummary, StatsData } from '@liveinsight/contract';
+import type { KeySummary, RealtimeData, SiteSettings, SiteSettingsData, SiteSummary, StatsData } from '@liveinsight/contract';
 import { ApiError, type ApiClient } from './api/client.js';
 import type { KeyStore } from './state/key-store.js';
 import { parseFragment, sameWindow, serializeFragment, statsQuery, withChanges, type ViewState } from './state/view-state.js';
@@ -37,7 +38,11 @@ export type ControllerEvent =
   | { type: 'error'; error: unknown }
   | { type: 'error-cleared' }
   /** The key was refused (or missing): the sign-in screen is up. */
-  | { type: 'signin'; error: ApiError; hadKey: boolean };
+  | { type: 'signin'; error: ApiError; hadKey: boolean }
+  /** `heldKey` changed: the key in use can change data, or no longer. */
+  | { type: 'key' }
+  /** New `settings` or `settingsError` for the current site (both unset: loading). */
+  | { type: 'settings' };
 
 export interface ControllerDeps {
   api: ApiClient;
@@ -51,6 +56,15 @@ export interface Controller {
   /** The last stats answer for the current site (it may be for the previous window while a new one loads). */
   readonly stats: StatsData | undefined;
   readonly realtime: RealtimeData | undefined;
+  /**
+   * Set while the key in use may do more than read (admin, backfill): it is then held for
+   * this page load only, never stored, and the page says so.
+   */
+  readonly heldKey: KeySummary | undefined;
+  /** The current site's settings document, once loaded. */
+  readonly settings: SiteSettingsData | undefined;
+  /** Why the settings could not be loaded; they fail on their own, without the sign-in screen. */
+  readonly settingsError: unknown;
   subscribe(listener: (event: ControllerEvent) => void): () => void;
   /** Loads what the view needs: the first call starts the dashboard. */
   start(): void;
@@ -60,14 +74,30 @@ export interface Controller {
   refresh(quiet?: boolean): Promise<void>;
   /** Repeats the request that failed last. */
   retry(): void;
-  /** Stores a new key and starts over with it. */
+  /** Starts over with a new key, which is stored once GET /api/key says it only reads. */
   signIn(key: string): void;
+  /** Loads the current site's settings again. */
+  loadSettings(): void;
+  /**
+   * Replaces a site's settings with a key given for this request only (the admin key): it
+   * is passed through, never kept. Failures are thrown to the caller, which shows them
+   * beside the editor; none of them signs the read key out.
+   */
+  saveSettings(site: string, settings: SiteSettings, adminKey: string): Promise<SiteSettingsData>;
   /** Removes the global listeners and timers; answers still in flight are dropped. */
   stop(): void;
 }
 
+/** Only a key that can do nothing but read is worth keeping in the browser. */
+export function readOnly(key: KeySummary): boolean {
+  return key.scopes.every((scope) => scope === 'read');
+}
+
 export function createController({ api, keys }: ControllerDeps): Controller {
   const listeners = new Set<(event: ControllerEvent) => void>();
+  /** A key given on this page load (sign-in form or `#key=`) whose scopes are not known yet; it is held meanwhile. */
+  let unchecked: string | undefined;
+  let heldKey: KeySummary | undefined;
   let view: ViewState = takeFragment().state;
   let screen: Screen = 'loading';
   let sites: SiteSummary[] = [];
@@ -75,6 +105,9 @@ export function createController({ api, keys }: ControllerDeps): Controller {
   /** The view `stats` answered: its `meta.intervals` hold for that window and filter only. */
   let statsView: ViewState | undefined;
   let realtime: RealtimeData | undefined;
+  let settings: SiteSettingsData | undefined;
+  let settingsError: unknown;
+  let settingsRequest = 0;
   // Responses that arrive after a newer request started are dropped: aborting them
   // instead would show up as failed requests in the network log.
   let statsRequest = 0;
@@ -95,15 +128,82 @@ export function createController({ api, keys }: ControllerDeps): Controller {
     emit({ type: 'screen' });
   }
 
-  /** Reads the fragment; a key found there is stored and removed from the address bar. */
+  /** Reads the fragment; a key found there is taken (held until checked) and removed from the address bar. */
   function takeFragment(): { state: ViewState; newKey: boolean } {
     const parsed = parseFragment(location.hash);
     if (parsed.key) {
-      keys.set(parsed.key);
+      takeKey(parsed.key);
       const fragment = serializeFragment(parsed.state);
       history.replaceState(history.state, '', `${location.pathname}${location.search}${fragment ? `#${fragment}` : ''}`);
     }
     return { state: parsed.state, newKey: Boolean(parsed.key) };
+  }
+
+  function takeKey(key: string): void {
+    keys.hold(key);
+    unchecked = key;
+  }
+
+  function setHeldKey(next: KeySummary | undefined): void {
+    if (next === heldKey) return;
+    heldKey = next;
+    emit({ type: 'key' });
+  }
+
+  /** Stores the key when it only reads; holds it for this page load when it can change data. */
+  function keepOrHold(key: string, summary: KeySummary): void {
+    if (readOnly(summary)) {
+      keys.set(key);
+      setHeldKey(undefined);
+    } else {
+      keys.hold(key);
+      setHeldKey(summary);
+    }
+  }
+
+  /** Asks GET /api/key what a newly given key may do before anything is stored. */
+  async function checkKey(): Promise<void> {
+    const given = unchecked;
+    if (!given) return;
+    let summary: KeySummary;
+    try {
+      summary = (await api.key()).key;
+    } catch (error) {
+      if (signal.aborted || keys.get() !== given) return;
+      if (error instanceof ApiError && error.status === 404) {
+        // A collector older than key scopes has one key, which only reads: remember it as before.
+        unchecked = undefined;
+        keys.set(given);
+        setHeldKey(undefined);
+      } else if (error instanceof ApiError && error.status > 0 && error.status < 500) {
+        // A refused key stays held, unstored: the reads that follow ask for another one,
+        // or work without it when the collector takes no key.
+        unchecked = undefined;
+      }
+      // Unreachable or failing: still unchecked, so the next load (Try again) asks again.
+      return;
+    }
+    if (signal.aborted || keys.get() !== given) return;
+    unchecked = undefined;
+    keepOrHold(given, summary);
+  }
+
+  /**
+   * A key stored before keys had scopes may well be an admin key: it is taken out of
+   * storage once the API says so. Checked beside the first load, not before it, so a read
+   * key costs no extra wait; failures are left to the reads, which report them.
+   */
+  async function reviewStoredKey(): Promise<void> {
+    const stored = keys.get();
+    if (!stored || keys.held) return;
+    let summary: KeySummary;
+    try {
+      summary = (await api.key()).key;
+    } catch {
+      return;
+    }
+    if (signal.aborted || keys.get() !== stored || keys.held) return;
+    if (!readOnly(summary)) keepOrHold(stored, summary);
   }
 
   /** The intervals an answer listed for this view's window and filter, when one is in. */
@@ -130,6 +230,8 @@ export function createController({ api, keys }: ControllerDeps): Controller {
     stopTimers();
     const hadKey = Boolean(keys.get());
     keys.clear();
+    unchecked = undefined;
+    setHeldKey(undefined);
     setScreen('signin');
     emit({ type: 'error-cleared' });
     emit({ type: 'signin', error, hadKey });
@@ -148,6 +250,8 @@ export function createController({ api, keys }: ControllerDeps): Controller {
   async function loadSites(): Promise<void> {
     emit({ type: 'error-cleared' });
     if (!stats) setScreen('loading');
+    if (unchecked) await checkKey();
+    if (signal.aborted) return;
     let answer: SiteSummary[];
     try {
       answer = (await api.sites()).sites;
@@ -164,6 +268,8 @@ export function createController({ api, keys }: ControllerDeps): Controller {
       showEmpty();
       return;
     }
+    // A site missing from the list is not registered (or not readable): it has no settings to ask for.
+    if (listed(view.site)) void loadSettings();
     setScreen(stats ? 'dashboard' : 'loading');
     await Promise.all([loadStats(), loadRealtime()]);
     startTimers();
@@ -222,6 +328,28 @@ export function createController({ api, keys }: ControllerDeps): Controller {
     }
   }
 
+  function listed(site: string | undefined): boolean {
+    return sites.some((summary) => summary.site_id === site);
+  }
+
+  async function loadSettings(): Promise<void> {
+    const site = view.site;
+    if (!site || !listed(site)) return;
+    const request = ++settingsRequest;
+    try {
+      const data = await api.settings(site);
+      if (request !== settingsRequest || signal.aborted) return;
+      settings = data;
+      settingsError = undefined;
+    } catch (error) {
+      if (request !== settingsRequest || signal.aborted) return;
+      // Not handleFailure: the stats may be fine, and the settings card says what went wrong.
+      settings = undefined;
+      settingsError = error;
+    }
+    emit({ type: 'settings' });
+  }
+
   function apply(next: ViewState): void {
     const siteChanged = next.site !== view.site;
     view = next;
@@ -229,6 +357,10 @@ export function createController({ api, keys }: ControllerDeps): Controller {
       stats = undefined;
       statsView = undefined;
       realtime = undefined;
+      settings = undefined;
+      settingsError = undefined;
+      settingsRequest++;
+      emit({ type: 'settings' });
     }
     emit({ type: 'view', siteChanged });
     if (siteChanged) void loadSites();
@@ -299,12 +431,22 @@ export function createController({ api, keys }: ControllerDeps): Controller {
     get realtime() {
       return realtime;
     },
+    get heldKey() {
+      return heldKey;
+    },
+    get settings() {
+      return settings;
+    },
+    get settingsError() {
+      return settingsError;
+    },
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     start() {
       emit({ type: 'view', siteChanged: false });
+      void reviewStoredKey();
       void loadSites();
     },
     navigate(changes) {
@@ -317,9 +459,21 @@ export function createController({ api, keys }: ControllerDeps): Controller {
     refresh: (quiet) => loadStats(quiet),
     retry: () => again(),
     signIn(key) {
-      keys.set(key);
+      takeKey(key);
       waitingForKey = false;
       void loadSites();
+    },
+    loadSettings: () => void loadSettings(),
+    async saveSettings(site, next, adminKey) {
+      const data = await api.saveSettings(site, next, adminKey);
+      if (!signal.aborted && view.site === site) {
+        // Newer than any GET still in flight, which is dropped.
+        settingsRequest++;
+        settings = data;
+        settingsError = undefined;
+        emit({ type: 'settings' });
+      }
+      return data;
     },
     stop() {
       lifetime.abort();

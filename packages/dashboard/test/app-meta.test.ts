@@ -28,6 +28,10 @@ function open(hash: string, stats: (query: URLSearchParams) => StatsData) {
       return Promise.resolve().then(() => stats(query));
     },
     realtime: (): Promise<RealtimeData> => Promise.resolve(realtimeFixture()),
+    // A collector older than key scopes and site settings.
+    key: () => Promise.reject(new ApiError(404, 'No such endpoint')),
+    settings: () => Promise.reject(new ApiError(404, 'No such endpoint')),
+    saveSettings: () => Promise.reject(new ApiError(404, 'No such endpoint')),
   };
   page.start({ api, keys: createKeyStore(), apiBase: '' });
   return queries;

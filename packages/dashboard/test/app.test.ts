@@ -1,4 +1,4 @@
-import type { RealtimeData, SitesData, StatsData } from '@liveinsight/contract';
+import type { KeyData, RealtimeData, SitesData, StatsData } from '@liveinsight/contract';
 import { describe, expect, it, vi } from 'vitest';
 import { ApiError, type ApiClient } from '../src/api/client.js';
 import type { DashboardDeps } from '../src/app.js';
@@ -8,8 +8,19 @@ import { useDashboardPage } from './support/page.js';
 
 const page = useDashboardPage();
 
-/** An API client whose answers the test sets; the key it was called with is recorded. */
-function fakeApi(answers: { sites?: () => SitesData; stats?: () => StatsData; realtime?: () => RealtimeData }, keys: ReturnType<typeof createKeyStore>) {
+/** What a collector older than key scopes and site settings answers for their endpoints. */
+const noSuchEndpoint = (): never => {
+  throw new ApiError(404, 'No such endpoint');
+};
+
+/**
+ * An API client whose answers the test sets; the key it was called with is recorded.
+ * GET /api/key and the settings answer as an older collector does unless a test says otherwise.
+ */
+function fakeApi(
+  answers: { sites?: () => SitesData; stats?: () => StatsData; realtime?: () => RealtimeData; key?: () => KeyData },
+  keys: ReturnType<typeof createKeyStore>,
+) {
   const seenKeys: (string | undefined)[] = [];
   const call = <T>(answer: (() => T) | undefined) => {
     seenKeys.push(keys.get());
@@ -20,6 +31,9 @@ function fakeApi(answers: { sites?: () => SitesData; stats?: () => StatsData; re
     sites: () => call(answers.sites),
     stats: () => call(answers.stats),
     realtime: () => call(answers.realtime),
+    key: () => call(answers.key ?? noSuchEndpoint),
+    settings: () => call(noSuchEndpoint),
+    saveSettings: () => call(noSuchEndpoint),
   };
   return { api, seenKeys };
 }

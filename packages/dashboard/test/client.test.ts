@@ -45,6 +45,32 @@ describe('api client', () => {
     await expect(html.sites()).rejects.toMatchObject({ status: 502, message: 'Unexpected answer from the API (HTTP 502)' });
   });
 
+  it('encodes the site in the settings path and sends PUT with the admin key given, not the read key', async () => {
+    const fetchImpl = fakeFetch(() => json(200, { status: 'success', data: { site_id: 'a b/c', created_at: '2025-01-01T00:00:00Z', settings: { timezone: 'UTC' } } }));
+    const api = createApiClient({ apiBase: 'https://api.example', key: () => 'read-key', fetch: fetchImpl });
+    expect((await api.settings('a b/c')).settings).toEqual({ timezone: 'UTC' });
+    await api.saveSettings('a b/c', { hostnames: ['a.example'] }, 'admin-key');
+    const [getUrl, get] = fetchImpl.mock.calls[0]! as [string, RequestInit];
+    const [putUrl, put] = fetchImpl.mock.calls[1]! as [string, RequestInit];
+    expect(getUrl).toBe('https://api.example/api/sites/a%20b%2Fc/settings');
+    expect((get.headers as Record<string, string>)['X-API-Key']).toBe('read-key');
+    expect(putUrl).toBe('https://api.example/api/sites/a%20b%2Fc/settings');
+    expect(put.method).toBe('PUT');
+    expect(put.headers).toMatchObject({ 'X-API-Key': 'admin-key', 'Content-Type': 'application/json' });
+    expect(put.body).toBe('{"hostnames":["a.example"]}');
+  });
+
+  it('keeps unknown scopes of GET /api/key, so that they count as more than read', async () => {
+    const api = createApiClient({
+      apiBase: '',
+      key: () => 'k',
+      fetch: fakeFetch(() => json(200, { status: 'success', data: { key: { name: 'x', scopes: ['read', 'export'] } } })),
+    });
+    expect(await api.key()).toEqual({
+      key: { name: 'x', scopes: ['read', 'export'], sites: null, created_at: '', last_used_at: null, revoked_at: null },
+    });
+  });
+
   it('fills fields an older collector does not send yet', async () => {
     const api = createApiClient({ apiBase: '', key: () => undefined, fetch: fakeFetch(() => json(200, { status: 'success', data: { totals: { pageviews: 5 } } })) });
     const data = await api.stats(new URLSearchParams());

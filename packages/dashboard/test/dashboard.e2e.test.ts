@@ -1,11 +1,12 @@
 // @vitest-environment node
-import type { RealtimeData, StatsData } from '@liveinsight/contract';
+import type { CreatedKeyData, RealtimeData, SiteSettingsData, StatsData } from '@liveinsight/contract';
 import { startLocalStack, type LocalStack } from '@liveinsight/collector/local';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, skipBrowserTests } from '../../../test/support/browser.js';
 import { liveSessions, postSessions, testWeek, XSS_PATH } from './support/seed.js';
 
+/** The bootstrap key: every scope, admin included. The dashboard signs in with a read key minted with it. */
 const API_KEY = 'dashboard-e2e-key';
 const SITE = 'dash.test';
 const EMPTY_SITE = 'nothing-yet.test';
@@ -38,6 +39,7 @@ function watch(page: Page, origin: string): Trouble {
 describe.skipIf(skipBrowserTests)('dashboard in Chromium against the local stack', { timeout: 30_000 }, () => {
   let stack: LocalStack;
   let browser: Browser;
+  let readKey: string;
   const previousKey = process.env.LIVEINSIGHT_API_KEY;
 
   beforeAll(async () => {
@@ -47,6 +49,14 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium against the local stack
     const now = Date.now();
     await postSessions({ baseUrl: stack.url, site: SITE, apiKey: API_KEY }, testWeek(now));
     await postSessions({ baseUrl: stack.url, site: SITE }, liveSessions(now));
+    const minted = await fetch(`${stack.url}/api/keys`, {
+      method: 'POST',
+      headers: { 'X-API-Key': API_KEY, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'dashboard', scopes: ['read'] }),
+    });
+    const body = (await minted.json()) as { status: string; data: CreatedKeyData; message?: string };
+    expect(body.status, body.message).toBe('success');
+    readKey = body.data.key;
   }, 120_000);
 
   afterAll(async () => {
@@ -63,10 +73,10 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium against the local stack
     return body.data;
   }
 
-  /** A signed-in context: the key went through the `#key=` link once. */
+  /** A signed-in context: the read key went through the `#key=` link once. */
   async function signedIn(viewport = { width: 1280, height: 900 }): Promise<BrowserContext> {
     const context = await browser.newContext({ viewport });
-    await context.addInitScript((key) => localStorage.setItem('liveinsight.key', key), API_KEY);
+    await context.addInitScript((key) => localStorage.setItem('liveinsight.key', key), readKey);
     return context;
   }
 
@@ -81,22 +91,44 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium against the local stack
     return { value: Number(await element.getAttribute('data-value')), text: (await element.textContent()) ?? '' };
   }
 
-  it('takes the key from #key=, keeps it in localStorage and removes it from the URL', async () => {
+  it('takes a read key from #key=, keeps it in localStorage and removes it from the URL', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     const trouble = watch(page, stack.url);
-    await page.goto(`${stack.url}/#key=${API_KEY}&site=${SITE}`);
+    await page.goto(`${stack.url}/#key=${readKey}&site=${SITE}`);
     await page.locator('body[data-screen="dashboard"]').waitFor({ timeout: 15_000 });
 
-    expect(page.url()).not.toContain(API_KEY);
+    expect(page.url()).not.toContain(readKey);
     expect(new URL(page.url()).hash).toBe(`#site=${SITE}`);
-    expect(await page.evaluate(() => localStorage.getItem('liveinsight.key'))).toBe(API_KEY);
+    expect(await page.evaluate(() => localStorage.getItem('liveinsight.key'))).toBe(readKey);
+    expect(await page.locator('#key-notice').isVisible()).toBe(false);
 
     // A later visit without the fragment's key is still signed in.
     await page.goto(`${stack.url}/#site=${SITE}`);
     await page.reload();
     await page.locator('body[data-screen="dashboard"]').waitFor({ timeout: 15_000 });
     expect(trouble.problems).toEqual([]);
+    await context.close();
+  });
+
+  it('uses an admin key from #key= for this visit only, and says how to mint a read key', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const trouble = watch(page, stack.url);
+    await page.goto(`${stack.url}/#key=${API_KEY}&site=${SITE}`);
+    await page.locator('body[data-screen="dashboard"]').waitFor({ timeout: 15_000 });
+    expect(new URL(page.url()).hash).toBe(`#site=${SITE}`);
+    await page.locator('#key-notice').waitFor({ state: 'visible' });
+    expect(await page.locator('#key-notice').textContent()).toMatch(/can change data/);
+    expect(await page.locator('#key-notice-command').textContent()).toBe('npm run keys -- create --name dashboard --scope read');
+    const stored = await page.evaluate(() => [...Object.values(localStorage), ...Object.values(sessionStorage)]);
+    expect(stored.filter((value) => value.includes(API_KEY))).toEqual([]);
+
+    expect(trouble.problems).toEqual([]);
+
+    // Nothing kept it: the next visit asks for a key.
+    await page.reload();
+    await page.locator('body[data-screen="signin"]').waitFor({ timeout: 15_000 });
     await context.close();
   });
 
@@ -110,10 +142,10 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium against the local stack
     expect(page.url()).not.toContain('not-the-key');
     expect(await page.evaluate(() => localStorage.getItem('liveinsight.key'))).toBeNull();
 
-    await page.fill('#signin-key', API_KEY);
+    await page.fill('#signin-key', readKey);
     await page.click('#signin-form button[type="submit"]');
     await page.locator('body[data-screen="dashboard"]').waitFor({ timeout: 15_000 });
-    expect(await page.evaluate(() => localStorage.getItem('liveinsight.key'))).toBe(API_KEY);
+    expect(await page.evaluate(() => localStorage.getItem('liveinsight.key'))).toBe(readKey);
     await context.close();
   });
 
@@ -298,6 +330,44 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium against the local stack
     const snippet = await page.locator('#snippet').textContent();
     expect(snippet).toBe(`<script defer src="${stack.url}/sdk/liveinsight.js" data-site="${EMPTY_SITE}"></script>`);
     expect(trouble.problems).toEqual([]);
+    await context.close();
+  });
+
+  it('shows the site settings and saves them with the admin key typed for the save', async () => {
+    const context = await signedIn();
+    const page = await context.newPage();
+    const puts: { key: string | undefined; body: string | null }[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'PUT') puts.push({ key: request.headers()['x-api-key'], body: request.postData() });
+    });
+    await openDashboard(page, `site=${SITE}`);
+    await page.locator('#settings-edit').waitFor({ state: 'visible', timeout: 15_000 });
+
+    await page.click('#settings-edit');
+    // The seeded pages are on https://dash.test: listing it keeps the later tests' events coming.
+    await page.fill('#settings-hostnames', `${SITE}\n*.${SITE}`);
+    await page.fill('#settings-timezone', 'Mars/Olympus_Mons');
+    await page.fill('#settings-json', '{"alerts": {"spike_visitors_10m": 25}}');
+    await page.click('#settings-editor button[type="submit"]');
+    await page.fill('#settings-admin-key', API_KEY);
+    await page.click('#settings-save-submit');
+    await expect.poll(() => page.locator('#settings-error').textContent()).toMatch(/^settings\.timezone /);
+
+    await page.fill('#settings-timezone', 'Europe/Berlin');
+    await page.click('#settings-editor button[type="submit"]');
+    expect(await page.inputValue('#settings-admin-key')).toBe('');
+    await page.fill('#settings-admin-key', API_KEY);
+    await page.click('#settings-save-submit');
+    await page.locator('#settings-editor').waitFor({ state: 'hidden' });
+
+    const document = { hostnames: [SITE, `*.${SITE}`], timezone: 'Europe/Berlin', alerts: { spike_visitors_10m: 25 } };
+    expect(puts.map((put) => put.key)).toEqual([API_KEY, API_KEY]);
+    expect(JSON.parse(puts[1]!.body!)).toEqual(document);
+    const saved = await api<SiteSettingsData>(`sites/${SITE}/settings`, {});
+    expect(saved.settings).toMatchObject(document);
+    expect(await page.locator('#settings-body [data-setting="timezone"]').textContent()).toBe('Europe/Berlin');
+    const stored = await page.evaluate(() => [...Object.values(localStorage), ...Object.values(sessionStorage)]);
+    expect(stored).toEqual([readKey]);
     await context.close();
   });
 

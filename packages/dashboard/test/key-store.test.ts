@@ -18,6 +18,27 @@ describe('key store', () => {
     expect(localStorage.getItem(KEY_STORAGE_NAME)).toBeNull();
   });
 
+  it('holds a key in memory only, leaving a stored read key for the next visit', () => {
+    const keys = createKeyStore();
+    keys.set('read-key');
+    keys.hold('admin-key');
+    expect(keys.get()).toBe('admin-key');
+    expect(keys.held).toBe(true);
+    expect(localStorage.getItem(KEY_STORAGE_NAME)).toBe('read-key');
+    expect(createKeyStore().get()).toBe('read-key');
+  });
+
+  it('removes the stored copy of a key it is told to hold', () => {
+    localStorage.setItem(KEY_STORAGE_NAME, 'admin-key');
+    const keys = createKeyStore();
+    keys.hold('admin-key');
+    expect(keys.get()).toBe('admin-key');
+    expect(localStorage.getItem(KEY_STORAGE_NAME)).toBeNull();
+    keys.set('admin-key');
+    expect(keys.held).toBe(false);
+    expect(localStorage.getItem(KEY_STORAGE_NAME)).toBe('admin-key');
+  });
+
   it('keeps working in memory when storage throws', () => {
     const throwing = () => {
       throw new DOMException('The operation is insecure.', 'SecurityError');

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ApiError } from '../src/api/client.js';
 import { createBreakdownsPanel, eventsTable, groupedProps } from '../src/panels/breakdowns.js';
 import { allCaveats, breakdownsNarrowed, breakdownsNote, sectionCaveats } from '../src/panels/caveats.js';
 import { intervalButtons } from '../src/panels/intervals.js';
@@ -6,6 +7,7 @@ import { renderFilterChip } from '../src/panels/filters.js';
 import { healthTable, renderHealth } from '../src/panels/health.js';
 import { realtimeTables, renderRealtime } from '../src/panels/realtime.js';
 import { installSnippet } from '../src/panels/snippet.js';
+import { draftOf, documentOf, renderSettings } from '../src/panels/settings.js';
 import { renderTotals, totalsTable } from '../src/panels/totals.js';
 import type { Filter } from '../src/state/view-state.js';
 import { realtimeFixture, statsFixture } from './support/fixtures.js';
@@ -256,5 +258,46 @@ describe('interval buttons', () => {
     const picked: string[] = [];
     intervalButtons(statsFixture(), { period: '7d' }, (i) => picked.push(i))[0]!.click();
     expect(picked).toEqual(['hour']);
+  });
+});
+
+describe('settings editor', () => {
+  it('starts from the document: hostnames a line each, the rest as JSON', () => {
+    expect(draftOf({ hostnames: ['a.example', '*.a.example'], timezone: 'Europe/Berlin', alerts: { drop_hours: 2 } })).toEqual({
+      hostnames: 'a.example\n*.a.example',
+      timezone: 'Europe/Berlin',
+      json: '{\n  "alerts": {\n    "drop_hours": 2\n  }\n}',
+    });
+    expect(draftOf({})).toEqual({ hostnames: '', timezone: '', json: '{}' });
+  });
+
+  it('builds the document PUT sends, leaving out empty fields', () => {
+    expect(documentOf({ hostnames: ' a.example,\n\n*.b.example ', timezone: ' UTC ', json: '{"goals": []}' })).toEqual({
+      settings: { hostnames: ['a.example', '*.b.example'], timezone: 'UTC', goals: [] },
+    });
+    expect(documentOf({ hostnames: '', timezone: '', json: '' })).toEqual({ settings: {} });
+  });
+
+  it('stops what cannot be sent, and leaves meaning to the API', () => {
+    expect(documentOf({ hostnames: '', timezone: '', json: '[1]' })).toEqual({ error: 'The other settings must be a JSON object, { … }.' });
+    expect(documentOf({ hostnames: '', timezone: '', json: '{"timezone": "UTC"}' })).toEqual({ error: 'Set timezone in its own field above, not in the JSON.' });
+    // An unknown key is the API's to refuse: its 400 names it.
+    expect(documentOf({ hostnames: '', timezone: '', json: '{"colour": "red"}' })).toEqual({ settings: { colour: 'red' } });
+  });
+
+  it('renders hostile settings as text', () => {
+    renderSettings(root, { site_id: 'a', created_at: '', settings: { hostnames: ['<img src=x>'], goals: [{ name: '<script>x</script>' }] } }, undefined, () => {});
+    expect(injectedElements(root)).toBe(0);
+    expect(root.querySelector('[data-setting="hostnames"] li')!.textContent).toBe('<img src=x>');
+    expect(root.querySelector('[data-setting="timezone"]')!.textContent).toBe('Not set');
+  });
+
+  it('says why settings are missing', () => {
+    const retry = vi.fn();
+    renderSettings(root, undefined, new ApiError(404, 'No site a.example'), retry);
+    expect(root.textContent).toBe('No settings to show (No site a.example): the site is not registered, or the collector is older than this dashboard.');
+    renderSettings(root, undefined, new ApiError(0, 'Cannot reach the API'), retry);
+    root.querySelector('button')!.click();
+    expect(retry).toHaveBeenCalledOnce();
   });
 });

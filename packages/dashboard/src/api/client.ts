@@ -1,10 +1,13 @@
 import type {
   Envelope,
+  KeyData,
   RealtimeData,
+  SiteSettings,
+  SiteSettingsData,
   SitesData,
   StatsData,
 } from '@liveinsight/contract';
-import { normalizeRealtime, normalizeStats } from './normalize.js';
+import { normalizeKey, normalizeRealtime, normalizeSiteSettings, normalizeStats } from './normalize.js';
 
 /** A failed API call. `status` is the HTTP status, or 0 when the API could not be reached. */
 export class ApiError extends Error {
@@ -51,6 +54,14 @@ export interface ApiClient {
   sites(): Promise<SitesData>;
   stats(query: URLSearchParams): Promise<StatsData>;
   realtime(siteId: string, minutes?: number): Promise<RealtimeData>;
+  /** What the key in use may do (GET /api/key); a 404 means the collector predates scopes. */
+  key(): Promise<KeyData>;
+  settings(siteId: string): Promise<SiteSettingsData>;
+  /**
+   * Replaces the site's settings with `settings`, sent with `adminKey` instead of the read
+   * key. The admin key is an argument, not state, so that nothing outlives the request.
+   */
+  saveSettings(siteId: string, settings: SiteSettings, adminKey: string): Promise<SiteSettingsData>;
 }
 
 export interface ApiClientOptions {
@@ -63,30 +74,36 @@ export interface ApiClientOptions {
 export function createApiClient({ apiBase, key, fetch: fetchImpl = (...args) => fetch(...args) }: ApiClientOptions): ApiClient {
   const base = apiBase.replace(/\/+$/, '');
 
-  async function get<T>(path: string, query?: URLSearchParams): Promise<T> {
+  async function request<T>(
+    path: string,
+    { query, method = 'GET', body, apiKey = key() }: { query?: URLSearchParams; method?: 'GET' | 'PUT'; body?: unknown; apiKey?: string } = {},
+  ): Promise<T> {
     const url = `${base}/api/${path}${query ? `?${query}` : ''}`;
     const headers: Record<string, string> = { Accept: 'application/json' };
-    const apiKey = key();
     if (apiKey) headers['X-API-Key'] = apiKey;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
     let response: Response;
     try {
-      response = await fetchImpl(url, { headers, cache: 'no-store' });
+      response = await fetchImpl(url, { method, headers, cache: 'no-store', ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
     } catch (cause) {
       throw new ApiError(0, `Cannot reach the API at ${base || 'this site'}. Is the collector running?`, { cause });
     }
-    let body: Envelope<T> | undefined;
+    let answer: Envelope<T> | undefined;
     try {
-      body = (await response.json()) as Envelope<T>;
+      answer = (await response.json()) as Envelope<T>;
     } catch {
-      body = undefined;
+      answer = undefined;
     }
-    if (body?.status === 'success' && response.ok) return body.data;
+    if (answer?.status === 'success' && response.ok) return answer.data;
     const message =
-      body?.status === 'error' && typeof body.message === 'string'
-        ? body.message
+      answer?.status === 'error' && typeof answer.message === 'string'
+        ? answer.message
         : `Unexpected answer from the API (HTTP ${response.status})`;
     throw new ApiError(response.ok ? 502 : response.status, message);
   }
+
+  const get = <T>(path: string, query?: URLSearchParams) => request<T>(path, { query });
+  const settingsPath = (siteId: string) => `sites/${encodeURIComponent(siteId)}/settings`;
 
   return {
     base,
@@ -98,6 +115,13 @@ export function createApiClient({ apiBase, key, fetch: fetchImpl = (...args) => 
     realtime: async (siteId, minutes = 5) =>
       normalizeRealtime(
         await get<Partial<RealtimeData>>('realtime', new URLSearchParams({ site_id: siteId, minutes: String(minutes) })),
+      ),
+    key: async () => normalizeKey(await get<Partial<KeyData>>('key')),
+    settings: async (siteId) => normalizeSiteSettings(await get<Partial<SiteSettingsData>>(settingsPath(siteId)), siteId),
+    saveSettings: async (siteId, settings, adminKey) =>
+      normalizeSiteSettings(
+        await request<Partial<SiteSettingsData>>(settingsPath(siteId), { method: 'PUT', body: settings, apiKey: adminKey }),
+        siteId,
       ),
   };
 }

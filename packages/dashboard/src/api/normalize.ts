@@ -5,7 +5,11 @@ import {
   intervalChoices,
   type Breakdowns,
   type Interval,
+  type KeyData,
+  type KeySummary,
   type RealtimeData,
+  type SiteSettings,
+  type SiteSettingsData,
   type StatsData,
   type StatsFilter,
   type StatsMeta,
@@ -119,5 +123,35 @@ export function normalizeRealtime(raw: Partial<RealtimeData>): RealtimeData {
     pages: Array.isArray(raw.pages) ? raw.pages : [],
     referrers: Array.isArray(raw.referrers) ? raw.referrers : [],
     per_minute: Array.isArray(raw.per_minute) ? raw.per_minute : [],
+  };
+}
+
+const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+/**
+ * Scopes are kept as sent, unknown ones too: the dashboard remembers a key only when every
+ * scope is `read`, so a scope added later counts as one that may change data.
+ */
+export function normalizeKey(raw: Partial<KeyData>): KeyData {
+  const key: Partial<KeySummary> = raw.key ?? {};
+  return {
+    key: {
+      name: text(key.name) ?? '',
+      scopes: Array.isArray(key.scopes) ? key.scopes.filter((scope): scope is KeySummary['scopes'][number] => typeof scope === 'string') : [],
+      sites: Array.isArray(key.sites) ? key.sites.filter((site) => typeof site === 'string') : null,
+      created_at: text(key.created_at) ?? '',
+      last_used_at: text(key.last_used_at),
+      revoked_at: text(key.revoked_at),
+    },
+  };
+}
+
+/** The document is shown and edited as the API holds it, keys this dashboard does not know included. */
+export function normalizeSiteSettings(raw: Partial<SiteSettingsData>, siteId: string): SiteSettingsData {
+  const settings = raw.settings;
+  return {
+    site_id: text(raw.site_id) ?? siteId,
+    created_at: text(raw.created_at) ?? '',
+    settings: typeof settings === 'object' && settings !== null && !Array.isArray(settings) ? (settings as SiteSettings) : {},
   };
 }
