@@ -3,11 +3,12 @@
  * stored, never the key. Revoking keeps the item (with `revoked_at`), so that a revoked
  * bootstrap key is not created again on its next use, and the list shows what was revoked.
  */
-import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Scope } from '@liveinsight/contract';
 import { getDocumentClient } from './client.js';
 import { conditionalWrite } from './conditional-write.js';
 import { storeCall } from './failures.js';
+import { scanAll } from './scan.js';
 import { tableName } from './tables.js';
 
 export interface KeyItem {
@@ -42,16 +43,7 @@ export async function getKey(name: string): Promise<KeyItem | undefined> {
 }
 
 /** Every key; the table holds a handful. */
-export async function listKeys(): Promise<KeyItem[]> {
-  const items: KeyItem[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const output = await storeCall('key list', () => getDocumentClient().send(new ScanCommand({ TableName: tableName('keys'), ExclusiveStartKey })));
-    items.push(...((output.Items ?? []) as KeyItem[]));
-    ExclusiveStartKey = output.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items;
-}
+export const listKeys = (): Promise<KeyItem[]> => scanAll<KeyItem>(tableName('keys'), 'key list');
 
 /** Marks a key revoked; the item as it now is, or undefined when there is no such key. */
 export async function revokeKey(name: string, now: number): Promise<KeyItem | undefined> {

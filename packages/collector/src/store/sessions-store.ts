@@ -5,7 +5,7 @@ import { getDocumentClient } from './client.js';
 import { conditionalWrite } from './conditional-write.js';
 import { StorageUnavailableError } from '../errors.js';
 import { storeCall } from './failures.js';
-import { scanDelete } from './scan-delete.js';
+import { scanDelete } from './scan.js';
 import { ACTIVITY_INDEX, ACTIVITY_SHARDS, tableName } from './tables.js';
 
 /**

@@ -3,10 +3,11 @@
  * settings document (JSON, replaced whole). A site exists because an admin created it, or,
  * where auto-registration is on (the local stack), because its first event arrived.
  */
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from './client.js';
 import { conditionalWrite } from './conditional-write.js';
 import { storeCall } from './failures.js';
+import { scanAll } from './scan.js';
 import { tableName } from './tables.js';
 
 export interface SiteItem {
@@ -35,16 +36,7 @@ export async function getSite(siteId: string): Promise<SiteItem | undefined> {
   return output.Item as SiteItem | undefined;
 }
 
-export async function listSites(): Promise<SiteItem[]> {
-  const items: SiteItem[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const output = await storeCall('site list', () => getDocumentClient().send(new ScanCommand({ TableName: tableName('sites'), ExclusiveStartKey })));
-    items.push(...((output.Items ?? []) as SiteItem[]));
-    ExclusiveStartKey = output.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items;
-}
+export const listSites = (): Promise<SiteItem[]> => scanAll<SiteItem>(tableName('sites'), 'site list');
 
 /** Replaces a site's settings; the item as it now is, or undefined when there is no such site. */
 export async function putSettings(siteId: string, settings: string, now: number): Promise<SiteItem | undefined> {

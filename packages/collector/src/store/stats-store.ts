@@ -5,7 +5,7 @@ import { conditionalWrite } from './conditional-write.js';
 import { StorageUnavailableError } from '../errors.js';
 import { isOutage, storeCall, toStorageError } from './failures.js';
 import { DEFAULT_CAPS, FAMILY, otherKey, saltPk, sitePkPrefix, sortKey, type Caps, type Family } from './keys.js';
-import { scanDelete } from './scan-delete.js';
+import { scanDelete } from './scan.js';
 import { addInto, itemKey, mergeByItem, sortKeyOf, type Increment } from './increments.js';
 import { tableName } from './tables.js';
 

@@ -2,6 +2,18 @@ import { BatchWriteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from './client.js';
 import { storeCall, toStorageError } from './failures.js';
 
+/** Every item of a small table (the sites, the keys), page by page. */
+export async function scanAll<T>(table: string, what: string): Promise<T[]> {
+  const items: T[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await storeCall(what, () => getDocumentClient().send(new ScanCommand({ TableName: table, ExclusiveStartKey })));
+    items.push(...((page.Items ?? []) as T[]));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
+}
+
 /**
  * Deletes every item of a table that a filter selects, by scanning the whole table: for
  * removing a site, which is rare and must leave nothing behind, wherever its keys are.
