@@ -78,10 +78,9 @@ async function directCall(options: AdminOptions, method: string, path: string, b
   const store = await startDynalite(options.dataDir);
   try {
     process.env.DYNAMODB_ENDPOINT = store.endpoint;
-    const { ensureTables } = await import('../packages/collector/src/store/create-tables.js');
-    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const { ensureTablesAt } = await import('../packages/collector/src/store/create-tables.js');
     try {
-      await ensureTables(new DynamoDBClient({ endpoint: store.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+      await ensureTablesAt(store.endpoint);
     } catch (error) {
       // LevelDB refuses to open a dir another process holds; dynalite then reports the database closed.
       if (/lock|not open|closed/i.test(String((error as Error).message))) {

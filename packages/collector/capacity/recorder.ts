@@ -6,7 +6,8 @@
  * outcome and the SDK's retries. dynalite reports no index writes, so the ActivityIndex
  * writes are derived from the old and new item, as DynamoDB bills them.
  */
-import { type AttributeValue, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { localClient } from '../src/store/create-tables.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLES, type TableId, tableName } from '../src/store/tables.js';
 
@@ -100,7 +101,7 @@ export interface Recorder {
 /** Attaches the recorder to the document client the collector uses. */
 export function record(client: DynamoDBDocumentClient, endpoint: string): Recorder {
   // Command names as the document client's commands give them (PutCommand) or the base client's (PutItemCommand).
-  const shadow = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const shadow = localClient(endpoint);
   const requests: RecordedRequest[] = [];
   const keyOf = (table: TableId, item: Item) => {
     const def = TABLES[table];

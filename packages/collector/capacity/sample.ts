@@ -6,7 +6,6 @@
  * that what a batch collapses (one write per rollup item) is what it collapses at scale.
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from '../src/lib/concurrency.js';
 import { DAY_MS, dayLabel } from '../src/lib/time.js';
@@ -14,7 +13,7 @@ import { aggregate } from '../src/service/aggregate.js';
 import { ingest } from '../src/service/ingest.js';
 import { createSite } from '../src/service/site-admin.js';
 import { getDocumentClient, resetDocumentClient } from '../src/store/client.js';
-import { ensureTables } from '../src/store/create-tables.js';
+import { ensureTablesAt } from '../src/store/create-tables.js';
 import { dayPkOfLabel, totalKeys } from '../src/store/keys.js';
 import { TABLES, tableName } from '../src/store/tables.js';
 import { deliver } from '../src/stream/delivery.js';
@@ -61,7 +60,7 @@ export async function runSample(shape: SampleShape, endpoint: string, options: {
   const suffix = randomUUID().slice(0, 8);
   for (const def of Object.values(TABLES)) process.env[def.envVar] = `capacity-${def.id}-${suffix}`;
   resetDocumentClient();
-  await ensureTables(new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+  await ensureTablesAt(endpoint);
 
   const { requests: traffic, truth } = generateTraffic({ ...shape, requests: shape.warmupRequests + shape.requests });
   // As in AWS, where sites are registered by an admin (with their hostname) before traffic comes.

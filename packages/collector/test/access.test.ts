@@ -1,10 +1,10 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../src/local/index.js';
 import { KEY_CACHE_MS, NEW_VISITORS_PER_ADDRESS_PER_MINUTE } from '@liveinsight/contract';
 import { authenticate, createKey } from '../src/service/access.js';
 import { revokeKey as revokeKeyItem } from '../src/store/api-keys-store.js';
+import { localClient } from '../src/store/create-tables.js';
 import { TABLES, tableName, type TableId } from '../src/store/tables.js';
 import { CHROME_UA, newSessionId, wireEvent } from './support/api.js';
 import { openApiErrors } from './support/openapi.js';
@@ -23,9 +23,7 @@ beforeAll(async () => {
   process.env.LIVEINSIGHT_API_KEY = ADMIN;
   process.env.LIVEINSIGHT_AUTO_SITES = '0';
   stack = await startLocalStack({ port: 0 });
-  db = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: stack.storeEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
-  );
+  db = DynamoDBDocumentClient.from(localClient(stack.storeEndpoint));
 });
 afterAll(async () => {
   delete process.env.LIVEINSIGHT_API_KEY;

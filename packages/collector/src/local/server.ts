@@ -4,14 +4,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AUTO_SITES_ENV } from '../functions.js';
 import { failure } from '../http/response.js';
 import { matchRoute, ROUTE_HANDLERS, ROUTES, type RouteHandler } from '@liveinsight/contract';
 import type { ProxyHandler } from '../http/route.js';
 import { setEventsStream } from '../stream/events-stream.js';
 import { resetDocumentClient } from '../store/client.js';
-import { ensureTables } from '../store/create-tables.js';
+import { ensureTablesAt } from '../store/create-tables.js';
 import { sendProxyResult, toProxyEvent } from './adapter.js';
 import { startDynalite, type EmbeddedStore } from './dynalite.js';
 import { applyLimits, drain, httpLimits, serverOptions, setSecurityHeaders, type HttpLimits } from './http-limits.js';
@@ -68,13 +67,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // newcomer's path (npm start, then a page with the script) needs no admin step.
     process.env[AUTO_SITES_ENV] ??= '1';
     resetDocumentClient();
-    await ensureTables(
-      new DynamoDBClient({
-        endpoint: store.endpoint,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      }),
-    );
+    await ensureTablesAt(store.endpoint);
     // The events stream: a durable log under the data dir (a throwaway one for an in-memory
     // store), consumed by the same handler Lambda runs.
     streamDir = options.dataDir ? join(options.dataDir, 'stream') : mkdtempSync(join(tmpdir(), 'liveinsight-stream-'));

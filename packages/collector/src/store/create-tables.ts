@@ -1,9 +1,9 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
+  DynamoDBClient,
   ResourceInUseException,
   type CreateTableCommandInput,
-  type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { TABLES, tableName, type KeyAttribute, type TableDefinition } from './tables.js';
 
@@ -54,3 +54,11 @@ export async function ensureTables(client: DynamoDBClient, env: NodeJS.ProcessEn
     }
   }
 }
+
+/** A client for a local DynamoDB-compatible endpoint (dynalite accepts any signature). */
+export function localClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+}
+
+/** ensureTables on a local endpoint: the local stack, the tests, the admin scripts. */
+export const ensureTablesAt = (endpoint: string, env: NodeJS.ProcessEnv = process.env) => ensureTables(localClient(endpoint), env);

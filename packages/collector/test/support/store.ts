@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
 import { startDynalite, type EmbeddedStore } from '../../src/local/dynalite.js';
 import { resetDocumentClient } from '../../src/store/client.js';
-import { ensureTables } from '../../src/store/create-tables.js';
+import { ensureTablesAt } from '../../src/store/create-tables.js';
 import { TABLES } from '../../src/store/tables.js';
 import { aggregate, type AggregateOptions } from '../../src/service/aggregate.js';
 import { setEventsStream } from '../../src/stream/events-stream.js';
@@ -41,13 +40,7 @@ export function useTestStore(): {
     const suffix = randomUUID().slice(0, 8);
     for (const def of Object.values(TABLES)) process.env[def.envVar] = `test-${def.id}-${suffix}`;
     resetDocumentClient();
-    await ensureTables(
-      new DynamoDBClient({
-        endpoint: store.endpoint,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      }),
-    );
+    await ensureTablesAt(store.endpoint);
   });
   afterAll(async () => {
     setEventsStream(undefined);
