@@ -27,7 +27,7 @@ await main(async () => {
   }
   if (command === 'remove' && site) {
     const data = dataOf(await adminCall(options, 'DELETE', `/api/sites/${encodeURIComponent(site)}`));
-    return console.log(`Removed ${data.site_id}: ${data.removed.stats_items} rollup items, ${data.removed.sessions} sessions`);
+    return console.log(`Removed ${data.site_id}: ${data.removed.stats_items} rollup items, ${data.removed.sessions} sessions; taken out of ${data.removed.keys} keys' site lists`);
   }
   console.error(USAGE);
   process.exit(2);

@@ -66,7 +66,7 @@ describe('admin scripts against a running stack', () => {
     expect([again.code, again.stderr.trim()]).toEqual([1, 'Error 409: Site shop.example exists']);
     const removed = await script('sites', ['remove', 'shop.example'], env);
     expect(removed.code).toBe(0);
-    expect(removed.stdout.trim()).toMatch(/^Removed shop\.example: \d+ rollup items, 0 sessions$/);
+    expect(removed.stdout.trim()).toMatch(/^Removed shop\.example: \d+ rollup items, 0 sessions; taken out of 0 keys' site lists$/);
     expect((await script('sites', ['list'], env)).stdout).toContain('No sites yet');
   });
 

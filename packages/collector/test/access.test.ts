@@ -289,9 +289,11 @@ describe('one client', () => {
 });
 
 describe('deleting a site', () => {
-  it('removes its rollups, sessions and settings, and nothing of the others', async () => {
+  it('removes its rollups, sessions, settings and keys’ grants, and nothing of the others', async () => {
     const admin = process.env.LIVEINSIGHT_API_KEY!;
     await call('POST', '/api/sites', { key: admin, body: { site_id: 'gone.test' } });
+    const both = (await call('POST', '/api/keys', { key: admin, body: { name: 'gone-and-shop', scopes: ['read'], sites: ['gone.test', 'shop.test'] } })).json.data.key;
+    const only = (await call('POST', '/api/keys', { key: admin, body: { name: 'gone-only', scopes: ['read'], sites: ['gone.test'] } })).json.data.key;
     const session = newSessionId();
     const sent = await post([
       wireEvent({ site: 'gone.test', session, at: Date.now() - 2_000, url: 'https://gone.test/' }),
@@ -307,11 +309,18 @@ describe('deleting a site', () => {
     expect(deleted.status).toBe(200);
     expect(deleted.json.data.removed.stats_items).toBeGreaterThan(5);
     expect(deleted.json.data.removed.sessions).toBe(2);
-    for (const table of ['stats', 'sessions', 'sites'] as const) {
+    expect(deleted.json.data.removed.keys).toBe(2);
+    for (const table of ['stats', 'sessions', 'sites', 'keys'] as const) {
       expect(JSON.stringify(await scan(table)), table).not.toContain('gone.test');
     }
     expect((await call('GET', '/api/sites/gone.test/settings', { key: admin })).status).toBe(404);
     expect((await call('DELETE', '/api/sites/gone.test', { key: admin })).status).toBe(404);
     expect((await call('GET', '/api/stats?site_id=shop.test&period=30d', { key: admin })).json.data.totals).toEqual(shopBefore);
+    // A site created again under the same id inherits no key of the old one.
+    await call('POST', '/api/sites', { key: admin, body: { site_id: 'gone.test' } });
+    expect((await call('GET', '/api/stats?site_id=gone.test&period=today', { key: only })).status).toBe(403);
+    expect((await call('GET', '/api/stats?site_id=gone.test&period=today', { key: both })).status).toBe(403);
+    expect((await call('GET', '/api/stats?site_id=shop.test&period=today', { key: both })).status).toBe(200);
+    expect((await call('GET', '/api/key', { key: only })).json.data.key.sites).toEqual([]);
   });
 });

@@ -344,5 +344,6 @@ export interface SiteSettingsData {
 /** DELETE /api/sites/{site}: what was removed. */
 export interface DeletedSiteData {
   site_id: string;
-  removed: { stats_items: number; sessions: number };
+  /** Rollup items and sessions deleted; keys whose site list no longer names the site. */
+  removed: { stats_items: number; sessions: number; keys: number };
 }

@@ -22,7 +22,7 @@ import {
 import { ADMIN_KEY_ENV, ADMIN_SECRET_ENV } from '../functions.js';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, ThrottledError, UnauthorizedError } from '../errors.js';
 import { secretValue } from '../lambda/secrets.js';
-import { getKey, listKeys as listKeyItems, putKey, revokeKey as revokeKeyItem, touchKey, type KeyItem } from '../store/api-keys-store.js';
+import { getKey, listKeys as listKeyItems, putKey, revokeKey as revokeKeyItem, setKeySites, touchKey, type KeyItem } from '../store/api-keys-store.js';
 import { onStoreReset } from '../store/client.js';
 
 export interface Principal {
@@ -222,4 +222,16 @@ export async function revokeKey(name: string, now = Date.now()): Promise<{ name:
   // This process stops accepting it at once; the others within KEY_CACHE_MS.
   checked.clear();
   return { name, revoked_at: new Date(item.revoked_at!).toISOString() };
+}
+
+/**
+ * A deleted site leaves the site lists of the keys that named it, so that a site created
+ * later under the same id does not inherit them; a key left with no site opens none.
+ * Returns how many keys changed.
+ */
+export async function forgetSiteInKeys(siteId: string): Promise<number> {
+  const holders = (await listKeyItems()).filter((item) => item.sites?.includes(siteId));
+  await Promise.all(holders.map((item) => setKeySites(item.name, item.sites!.filter((site) => site !== siteId))));
+  if (holders.length) checked.clear();
+  return holders.length;
 }

@@ -1,7 +1,7 @@
 /**
  * Creating, configuring and deleting sites (the admin API). Deleting a site removes
  * everything stored under it: the registry item with its settings, every rollup, visitor
- * marker and cap of its buckets, and its sessions. Records still on the events stream
+ * marker and cap of its buckets, its sessions, and its name from keys' site lists. Records still on the events stream
  * when it goes are counted by the consumer as they arrive, so delete a site once its
  * traffic has stopped (or delete it again after the stream's retention).
  */
@@ -10,6 +10,7 @@ import { BadRequestError, ConflictError, NotFoundError } from '../errors.js';
 import { deleteSiteSessions } from '../store/sessions-store.js';
 import { deleteSite as deleteSiteItem, getSite, putSettings, putSite, type SiteItem } from '../store/sites-store.js';
 import { deleteSiteItems } from '../store/stats-store.js';
+import { forgetSiteInKeys } from './access.js';
 import { forgetSite } from './site-registry.js';
 import { parseHostnames, storedSettings } from './settings.js';
 
@@ -53,6 +54,6 @@ export async function deleteSite(siteId: string): Promise<DeletedSiteData> {
   // The registry item first: from then on no new events are taken for the site.
   if (!(await deleteSiteItem(siteId))) throw new NotFoundError(`No site ${siteId}`);
   forgetSite(siteId);
-  const [statsItems, sessions] = await Promise.all([deleteSiteItems(siteId), deleteSiteSessions(siteId)]);
-  return { site_id: siteId, removed: { stats_items: statsItems, sessions } };
+  const [statsItems, sessions, keys] = await Promise.all([deleteSiteItems(siteId), deleteSiteSessions(siteId), forgetSiteInKeys(siteId)]);
+  return { site_id: siteId, removed: { stats_items: statsItems, sessions, keys } };
 }

@@ -77,3 +77,18 @@ export async function touchKey(name: string, now: number): Promise<void> {
     'key touch',
   );
 }
+
+/** Replaces a key's site list (a site was deleted); an empty list opens no site. */
+export async function setKeySites(name: string, sites: readonly string[]): Promise<void> {
+  await conditionalWrite(
+    new UpdateCommand({
+      TableName: tableName('keys'),
+      Key: { name },
+      UpdateExpression: 'SET sites = :sites',
+      ConditionExpression: 'attribute_exists(#name)',
+      ExpressionAttributeNames: { '#name': 'name' },
+      ExpressionAttributeValues: { ':sites': [...sites] },
+    }),
+    'key sites',
+  );
+}
