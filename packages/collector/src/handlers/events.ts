@@ -1,7 +1,6 @@
 import { ForbiddenError } from '../errors.js';
 import { header } from '../http/auth.js';
-import { route } from '../http/route.js';
-import { viewerOf } from '../http/viewer.js';
+import { bodyText, route } from '../http/route.js';
 import { ingest } from '../service/ingest.js';
 
 /**
@@ -11,13 +10,11 @@ import { ingest } from '../service/ingest.js';
  * than quietly untrusted.
  */
 export const handler = route('events', {
-  'POST /api/events': async ({ event, principal, now }) => {
+  'POST /api/events': async ({ event, principal, viewer, now }) => {
     if (principal && !principal.scopes.has('backfill')) {
       throw new ForbiddenError('This key has no backfill scope; send events without a key, or with a backfill key');
     }
-    const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
-    const viewer = await viewerOf(event);
-    return ingest(body, {
+    return ingest(bodyText(event), {
       receivedAt: now,
       userAgent: header(event.headers, 'user-agent') ?? event.requestContext?.identity?.userAgent ?? '',
       sourceIp: viewer.address,

@@ -14,7 +14,7 @@ import {
 } from '../errors.js';
 import { authenticate, authorize, type Principal } from '../service/access.js';
 import { keyOf } from './auth.js';
-import { viewerOf } from './viewer.js';
+import { viewerOf, type Viewer } from './viewer.js';
 import { failure, preflight, success } from './response.js';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -28,6 +28,8 @@ export interface ApiRequest {
    * that takes anonymous requests (POST /api/events) when none was sent.
    */
   principal: Principal | null;
+  /** Who sent it, as far as the edge lets us tell (http/viewer.ts). */
+  viewer: Viewer;
   now: number;
 }
 
@@ -71,10 +73,11 @@ export function route<H extends RouteHandler>(handler: H, bodies: Bodies<H>): Pr
       if (!row) throw new MethodNotAllowedError(`${event.httpMethod} is not allowed here; use ${allowed.join(' or ')}`);
       const given = keyOf(event.headers);
       const now = Date.now();
-      const found = row.auth === 'none' && !given ? null : await authenticate(given, (await viewerOf(event)).address || 'unknown', now);
+      const viewer = await viewerOf(event);
+      const found = row.auth === 'none' && !given ? null : await authenticate(given, viewer.address || 'unknown', now);
       const principal = row.auth === 'none' ? found : authorize(found, row.auth);
       const body = (bodies as Record<string, RouteBody>)[`${row.method} ${row.path}`]!;
-      return success(await body({ event, params: match!.params, principal, now }));
+      return success(await body({ event, params: match!.params, principal, viewer, now }));
     } catch (error) {
       const statusCode = statusOf(error);
       if (statusCode >= 500) {
@@ -89,11 +92,15 @@ export function route<H extends RouteHandler>(handler: H, bodies: Bodies<H>): Pr
   };
 }
 
+/** The request body as text, whether API Gateway passed it as is or base64-encoded. */
+export function bodyText(event: APIGatewayProxyEvent): string {
+  return event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+}
+
 /** A JSON request body, or a 400. */
 export function jsonBody(event: APIGatewayProxyEvent): unknown {
-  const text = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
   try {
-    return JSON.parse(text);
+    return JSON.parse(bodyText(event));
   } catch {
     throw new BadRequestError('body must be JSON');
   }

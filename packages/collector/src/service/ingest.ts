@@ -27,7 +27,7 @@ import { REASON } from '@liveinsight/contract';
 import { assertSomeValid, parseEventsBody, type RejectedEvent, type ValidEvent } from './validate.js';
 import { visitorHash } from './visitors.js';
 
-export interface RequestContext {
+export interface RequestContext extends Trust {
   receivedAt: number;
   userAgent: string;
   /** X-Forwarded-For (first hop wins) and API Gateway's source address. */
@@ -35,21 +35,22 @@ export interface RequestContext {
   sourceIp?: string | undefined;
   /** CloudFront-Viewer-Country. */
   country?: string | undefined;
+}
+
+/** What the sender's key lets a batch do. */
+export interface Trust {
   /** The request carried a key with the backfill scope: trusted with its timestamps. */
   trusted: boolean;
-  /** With `trusted`: the sites the key may backfill (null: every site). */
+  /** With `trusted`: the sites the key may backfill (null or absent: every site). */
   backfillSites?: ReadonlySet<string> | null;
   /** The request carried a valid key: it is told about events stored nowhere (a script's mistake). */
   keyed?: boolean;
 }
 
-/** What a batch is trusted with, beyond its events. */
-export interface BatchContext {
+/** A batch: when it arrived, the client's clock, and its trust. */
+export interface BatchContext extends Trust {
   receivedAt: number;
-  trusted: boolean;
   sentAt?: number | undefined;
-  backfillSites?: ReadonlySet<string> | null;
-  keyed?: boolean;
 }
 
 export async function ingest(body: string, ctx: RequestContext): Promise<EventsData> {
@@ -92,7 +93,7 @@ export async function ingestEvents(
   const sender = senderOf(ctx);
   return ingestBatch(
     events.map((event) => ({ event, sender })),
-    { receivedAt: ctx.receivedAt, trusted: ctx.trusted, sentAt: options.sentAt, backfillSites: ctx.backfillSites ?? null, keyed: ctx.keyed ?? false },
+    { receivedAt: ctx.receivedAt, sentAt: options.sentAt, trusted: ctx.trusted, backfillSites: ctx.backfillSites ?? null, keyed: ctx.keyed ?? false },
     options.rejected,
   );
 }
