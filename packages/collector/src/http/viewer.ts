@@ -1,6 +1,6 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { ORIGIN_HEADER, ORIGIN_SECRET_ENV } from '../functions.js';
+import { sameSecret } from '../lib/hash.js';
 import { secretValue } from '../lambda/secrets.js';
 import { header } from './auth.js';
 
@@ -12,8 +12,6 @@ export interface Viewer {
   /** Whether the request provably came through our CloudFront distribution. */
   viaEdge: boolean;
 }
-
-const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /** `198.51.100.7:46532` or `2001:db8::1:46532` (CloudFront's form) → the address alone. */
 export function viewerAddress(value: string | undefined): string | undefined {
@@ -40,7 +38,7 @@ export async function viewerOf(event: APIGatewayProxyEvent, env: NodeJS.ProcessE
   let viaEdge = !arn;
   if (arn) {
     const given = header(event.headers, ORIGIN_HEADER);
-    viaEdge = given !== undefined && timingSafeEqual(digest(given), digest(await secretValue(arn)));
+    viaEdge = given !== undefined && sameSecret(given, await secretValue(arn));
   }
   if (!viaEdge) return { address: sourceIp, country: undefined, viaEdge };
   const forwarded = header(event.headers, 'x-forwarded-for')?.split(',')[0]?.trim();

@@ -6,7 +6,7 @@
  * locally, a Secrets Manager secret in AWS) is any string; on first use it gets an item
  * like any other key, so that revoking it works the same way.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   FAILED_ATTEMPTS_PER_MINUTE,
   KEY_CACHE_MS,
@@ -21,6 +21,7 @@ import {
 } from '@liveinsight/contract';
 import { ADMIN_KEY_ENV, ADMIN_SECRET_ENV } from '../functions.js';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, ThrottledError, UnauthorizedError } from '../errors.js';
+import { sameDigest, sameSecret, sha256 } from '../lib/hash.js';
 import { secretValue } from '../lambda/secrets.js';
 import { getKey, listKeys as listKeyItems, putKey, revokeKey as revokeKeyItem, setKeySites, touchKey, type KeyItem } from '../store/api-keys-store.js';
 import { onStoreReset } from '../store/client.js';
@@ -46,8 +47,6 @@ async function bootstrapKey(env: NodeJS.ProcessEnv = process.env): Promise<strin
   return arn ? secretValue(arn) : undefined;
 }
 
-const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
-const sameHash = (a: Buffer, b: Buffer): boolean => a.length === b.length && timingSafeEqual(a, b);
 
 export function parseKey(key: string): { name: string; secret: string } | undefined {
   if (!key.startsWith(KEY_PREFIX)) return undefined;
@@ -109,10 +108,10 @@ async function lookUp(given: string, now: number): Promise<Principal | null> {
   const parsed = parseKey(given);
   if (parsed) {
     const item = await getKey(parsed.name);
-    if (item && item.revoked_at === undefined && sameHash(sha256(parsed.secret), Buffer.from(item.hash, 'hex'))) return principalOf(item);
+    if (item && item.revoked_at === undefined && sameDigest(sha256(parsed.secret), Buffer.from(item.hash, 'hex'))) return principalOf(item);
   }
   const bootstrap = await bootstrapKey();
-  if (!bootstrap || !sameHash(sha256(given), sha256(bootstrap))) return null;
+  if (!bootstrap || !sameSecret(given, bootstrap)) return null;
   // Named by its hash: a new secret (a rotation) is a new key, and a revoked one stays revoked.
   const hash = sha256(bootstrap).toString('hex');
   const name = `bootstrap-${hash.slice(0, 8)}`;
