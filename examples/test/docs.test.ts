@@ -28,10 +28,10 @@ describe('docs match the code', () => {
     expect(privacy).toMatch(/\*\*2 days\*\* after the last request/);
     expect(BACKFILL_WINDOW_MS).toBe(400 * DAY);
     expect(privacy).toContain('up to 400 days after their last event');
-    // A day's salt and markers expire one day after the day ends.
+    // A day's salt, markers and waiting values' weights (admission.ts) expire one day after the day ends.
     const dayEnd = Date.parse('2026-03-02T00:00:00Z');
     expect(visitorDayTtl('2026-03-01', dayEnd - HOUR) * 1000).toBe(dayEnd + DAY);
-    expect(privacy.match(/\*\*1 day after its day\*\* ends/g)).toHaveLength(2);
+    expect(privacy.match(/\*\*1 day after its day\*\* ends/g)).toHaveLength(3);
   });
 
   it('privacy.md: what the tracker keeps in the browser', () => {

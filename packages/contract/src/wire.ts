@@ -157,6 +157,14 @@ export interface Approximation {
   reason: string;
 }
 
+export interface LateValue {
+  /** The breakdown the value's row first shows in (for a combination, its first part). */
+  breakdown: keyof Breakdowns;
+  value: string;
+  /** When the row was admitted, ISO 8601 UTC. */
+  admitted_at: string;
+}
+
 /** What the numbers are: which are exact, and whether they can still change. */
 export interface StatsMeta {
   /** When this answer was computed, ISO 8601 UTC. */
@@ -175,6 +183,12 @@ export interface StatsMeta {
   filling_bucket: string | null;
   /** True when some values were folded into "(other)" (per-bucket cap or top 100). */
   other_folded: boolean;
+  /**
+   * Values that got a row of their own only after earlier counts of their day had gone to
+   * "(other)" (the day's cap admits its second half by weight of traffic): those earlier
+   * counts stay in "(other)". At most 50, earliest first.
+   */
+  late_values: LateValue[];
   /**
    * The intervals worth asking for this window and filter (`intervalChoices` in values.ts):
    * what the dashboard offers, so that it need not know the server's rules.

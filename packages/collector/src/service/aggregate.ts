@@ -9,8 +9,10 @@
  *   2. the other records' events are checked against its seen-set (a client's retry sends
  *      an event twice), counted from the session as it was (session-math.ts), and the
  *      day's visitor markers claimed for this session;
- *   3. one conditional write stores the new state, the seen-set, the position and the
- *      outbox, on the condition that the position is still the one read in 1.
+ *   3. for all sessions at once, each new value gets its row or `(other)` (admission.ts);
+ *   4. one conditional write stores the new state, the seen-set, the position and the
+ *      outbox (the routed increments), on the condition that the position is still the
+ *      one read in 1.
  * Then every session's increments, tagged with their stream position, go to the rollups
  * collapsed to one ADD per item (stats-store.ts applyTagged: per-shard markers make a
  * rerun add nothing twice), `total` items last.
@@ -28,6 +30,7 @@ import { visitorPk, type Family } from '../store/keys.js';
 import { commitSession, expireSession, getSession, isExpired, sessionKey, type SessionItem } from '../store/sessions-store.js';
 import type { Caps } from '../store/keys.js';
 import { applyTagged, claimVisitorMarker, type Tagged } from '../store/stats-store.js';
+import { route, type Sender } from './admission.js';
 import type { Increment } from '../store/increments.js';
 import { saveProgress } from '../store/progress-store.js';
 import { UNKNOWN } from '@liveinsight/contract';
@@ -56,7 +59,8 @@ interface OutboxEntry {
   t: string;
   /** The records it covers. */
   s: string[];
-  i: [pk: string, family: Family, parts: string[], add: Record<string, number>][];
+  /** Routed increments (admission.ts), with when their value was admitted where it was admitted late. */
+  i: [pk: string, family: Family, parts: string[], add: Record<string, number>, late?: number][];
 }
 
 /**
@@ -67,7 +71,7 @@ interface OutboxEntry {
 type Outbox = OutboxEntry[];
 
 export interface AggregateOptions {
-  /** Distinct values kept per family and day bucket (store/keys.ts DEFAULT_CAPS). */
+  /** Distinct values kept per family and day bucket (store/keys.ts DEFAULT_CAPS; admission.ts). */
   caps?: Caps;
 }
 
@@ -90,17 +94,26 @@ export async function aggregate(event: KinesisStreamEvent, options: AggregateOpt
 
   const groups = [...sessions];
   const firstTag = sequenceTag(records[0]!.kinesis.sequenceNumber);
-  const outcomes = await settleLimit(groups, SESSION_CONCURRENCY, ([key, list]) => countSession(key, list, firstTag));
+  const failures = new Map<number, unknown>();
+  const prepared = await settleLimit(groups, SESSION_CONCURRENCY, ([key, list]) => prepareSession(key, list, firstTag));
+  prepared.forEach((outcome, i) => outcome.status === 'rejected' && failures.set(i, outcome.reason));
+  const fresh = prepared.flatMap((outcome, i) => (outcome.status === 'fulfilled' && outcome.value.fresh ? [{ i, ...outcome.value.fresh }] : []));
+  // Values are admitted to their rows before any session commits, so that the outbox keeps the choice.
+  let at = 0;
+  for (const [, list] of groups) for (const r of list) for (const e of r.events) at = Math.max(at, e.received);
+  const routed = await route(fresh, at, options.caps);
+  const commits = await settleLimit(fresh, SESSION_CONCURRENCY, (f, j) => f.commit(routed[j]!));
+  commits.forEach((outcome, j) => outcome.status === 'rejected' && failures.set(fresh[j]!.i, outcome.reason));
+
   let failedAt: string | undefined;
   let failure: unknown;
-  outcomes.forEach((outcome, i) => {
-    if (outcome.status === 'fulfilled') return;
+  for (const [i, reason] of failures) {
     const first = groups[i]![1][0]!.seq;
     if (failedAt === undefined || compareSequence(first, failedAt) < 0) {
       failedAt = first;
-      failure = outcome.reason;
+      failure = reason;
     }
-  });
+  }
   const cutoff = failedAt === undefined ? undefined : sequenceTag(failedAt);
   // An outbox entry replayed here may be tagged beyond this batch (its session's last
   // record lies in the other half of a bisected batch). Applied now, its tag would raise
@@ -108,10 +121,13 @@ export async function aggregate(event: KinesisStreamEvent, options: AggregateOpt
   // would then be refused as done; it waits for the batch that holds its tag, which
   // Lambda hands over only after this one, with the entry still kept.
   const lastTag = sequenceTag(records[records.length - 1]!.kinesis.sequenceNumber);
-  const contributions = outcomes.flatMap((outcome) =>
-    outcome.status === 'fulfilled' ? outcome.value.filter((c) => c.tag <= lastTag && (cutoff === undefined || c.tag < cutoff)) : [],
-  );
-  await applyTagged(contributions, shard, options.caps);
+  const routedOf = new Map(fresh.map((f, j) => [f.i, { tag: f.tag, increments: routed[j]! }]));
+  const contributions = prepared.flatMap((outcome, i): Tagged[] => {
+    if (outcome.status === 'rejected' || failures.has(i)) return [];
+    const own = routedOf.get(i);
+    return [...outcome.value.replayed, ...(own ? [own] : [])].filter((c) => c.tag <= lastTag && (cutoff === undefined || c.tag < cutoff));
+  });
+  await applyTagged(contributions, shard);
   if (failedAt !== undefined) {
     console.error(JSON.stringify({ level: 'error', msg: 'session commit failed; the batch resumes there', seq: failedAt, error: String(failure) }));
     return { batchItemFailures: [{ itemIdentifier: failedAt }] };
@@ -121,25 +137,33 @@ export async function aggregate(event: KinesisStreamEvent, options: AggregateOpt
   return { batchItemFailures: [] };
 }
 
-/** What one session's records of the batch contribute, each part under its tag. */
-async function countSession(key: string, records: SessionRecord[], firstTag: string): Promise<Tagged[]> {
+/** A session's part of the batch, before its commit. */
+interface PreparedSession {
+  /** Entries of its outbox whose records are in this batch: committed by an earlier run, routed then. */
+  replayed: Tagged[];
+  /** What its fresh records contribute, to be routed (admission.ts) and then committed with the routed increments. */
+  fresh?: { tag: string; increments: Increment[]; sender: Sender; commit: (routed: Increment[]) => Promise<void> };
+}
+
+/** Reads a session, and works out what its records of the batch contribute. */
+async function prepareSession(key: string, records: SessionRecord[], firstTag: string): Promise<PreparedSession> {
   const received = Math.max(...records.flatMap((r) => r.events.map((e) => e.received)), 0);
   let old = await getSession(key, received, { includeExpired: true });
   if (old && isExpired(old, received)) {
     await expireSession(key, received);
     old = undefined;
   }
-  const contributions: Tagged[] = [];
+  const replayed: Tagged[] = [];
   // Entries of commits made at or after this batch's start: a run of this batch made them.
   const outbox = parseOutbox(old).filter((entry) => entry.t >= firstTag);
-  const replayed = records.filter((r) => old?.lseq !== undefined && r.tag <= old.lseq);
+  const already = records.filter((r) => old?.lseq !== undefined && r.tag <= old.lseq);
   for (const entry of outbox) {
-    if (replayed.some((r) => entry.s.includes(r.tag))) {
-      contributions.push({ tag: entry.t, increments: entry.i.map(([pk, family, parts, add]) => ({ pk, family, parts, add })) });
+    if (already.some((r) => entry.s.includes(r.tag))) {
+      replayed.push({ tag: entry.t, increments: entry.i.map(([pk, family, parts, add, late]) => ({ pk, family, parts, add, ...(late !== undefined ? { late } : {}) })) });
     }
   }
-  const fresh = records.filter((r) => !replayed.includes(r));
-  if (!fresh.length) return contributions;
+  const fresh = records.filter((r) => !already.includes(r));
+  if (!fresh.length) return { replayed };
 
   const tag = fresh[fresh.length - 1]!.tag;
   const events = fresh.flatMap((r) => r.events).map((e, index) => counted(e, index));
@@ -175,14 +199,21 @@ async function countSession(key: string, records: SessionRecord[], firstTag: str
   const health = healthIncrements(receivedAt, { accepted, duplicates, rejected: full });
   const all = [...limitProps(touchDayTotals(increments)), ...health];
   const plan = counting.length ? planCommit(counting, !(old?.last_activity !== undefined && old.last_activity > Math.max(...counting.map((e) => e.time))), { receivedAt, trusted }) : undefined;
-  const entry: OutboxEntry = { t: tag, s: fresh.map((r) => r.tag), i: all.map((inc) => [inc.pk, inc.family, inc.parts, inc.add]) };
   // A session that does not exist and does not start here keeps nothing: there is no item
-  // to hold an outbox, and nothing it contributes depends on a session (a rerun computes the same).
-  if (plan || old) await commitSession(plan, key, { old, lseq: tag, outbox: JSON.stringify([...outbox, entry]) });
-  else if (!all.length) return contributions;
-  contributions.push({ tag, increments: all });
-  return contributions;
+  // to hold an outbox, and nothing it contributes depends on a session or on admission
+  // (only totals: a rerun computes the same).
+  if (!plan && !old && !all.length) return { replayed };
+  const commit = async (routed: Increment[]) => {
+    if (!plan && !old) return;
+    const entry: OutboxEntry = { t: tag, s: fresh.map((r) => r.tag), i: routed.map(toTuple) };
+    await commitSession(plan, key, { old, lseq: tag, outbox: JSON.stringify([...outbox, entry]) });
+  };
+  const clients = [...new Set(fresh.flatMap((r) => r.events.map((e) => e.ch ?? e.vh)))];
+  return { replayed, fresh: { tag, increments: all, sender: { clients, trusted }, commit } };
 }
+
+const toTuple = (inc: Increment): OutboxEntry['i'][number] =>
+  inc.late === undefined ? [inc.pk, inc.family, inc.parts, inc.add] : [inc.pk, inc.family, inc.parts, inc.add, inc.late];
 
 function parseOutbox(item: SessionItem | undefined): Outbox {
   if (!item?.ob) return [];

@@ -25,7 +25,7 @@ import type { Sender } from './session-math.js';
 import { sessionKey } from '../store/sessions-store.js';
 import { REASON } from '@liveinsight/contract';
 import { assertSomeValid, parseEventsBody, type RejectedEvent, type ValidEvent } from './validate.js';
-import { visitorHash } from './visitors.js';
+import { clientHash, visitorHash } from './visitors.js';
 
 export interface RequestContext extends Trust {
   receivedAt: number;
@@ -154,6 +154,13 @@ export async function ingestBatch(entries: readonly BatchEntry[], ctx: BatchCont
     if (!hash) hashes.set(key, (hash = visitorHash(day, site, sender.address, sender.userAgent, ctx.receivedAt)));
     return hash;
   };
+  const clients = new Map<string, Promise<string>>();
+  const clientOf = (day: string, site: string, sender: Sender) => {
+    const key = `${day}\n${site}\n${sender.address}`;
+    let hash = clients.get(key);
+    if (!hash) clients.set(key, (hash = clientHash(day, site, sender.address, ctx.receivedAt)));
+    return hash;
+  };
   let accepted = 0;
   for (const { event, sender } of admitted) {
     if (sender.bot) continue;
@@ -189,6 +196,7 @@ export async function ingestBatch(entries: readonly BatchEntry[], ctx: BatchCont
       dev: sender.dev,
       cc: sender.cc,
       vh: await hashOf(dayLabel(filed.time), event.siteId, sender),
+      ch: await clientOf(dayLabel(filed.time), event.siteId, sender),
       ...(ctx.trusted ? { trusted: true as const } : {}),
     });
     accepted++;

@@ -15,13 +15,14 @@ import {
   type EventRow,
   type IngestionHealth,
   type IngestionHealthDay,
+  type LateValue,
   type StatsData,
   type StatsSection,
   type TimeseriesPoint,
   type Totals,
 } from '@liveinsight/contract';
 import { bucketStarts, DAY_MS, dayLabel, floorTo, HOUR_MS, iso } from '../lib/time.js';
-import { dayPk, FAMILY, hourPk, METRIC, parseSortKey, sortKey, totalKeys } from '../store/keys.js';
+import { dayPk, FAMILY, hourPk, LATE_ATTRIBUTE, METRIC, parseSortKey, sortKey, totalKeys } from '../store/keys.js';
 import { readDayPartitions } from '../store/day-cache.js';
 import { getItems, queryPartitions, type StatsItem } from '../store/stats-store.js';
 import { HEALTH_METRIC, HEALTH_REASON_PREFIX } from './health.js';
@@ -240,6 +241,10 @@ export async function getStats(query: StatsQuery, now: number): Promise<StatsDat
   }
 
   const { breakdowns, otherFolded } = buildBreakdowns([...dayItems.values()].flat());
+  const late = lateValues([...dayItems.values()].flat());
+  if (late.length) {
+    approx('breakdowns', `${late.length === LATE_VALUES ? 'Some' : late.length} values got their own row late in their day; their earlier counts are in (other) (meta.late_values).`);
+  }
   approx('breakdowns.pages.visitors', 'Unique sessions that viewed the page, not unique visitors.');
   approx('breakdowns.exit_pages.visitors', 'Sessions that ended on the page, not unique visitors.');
   if (!dayAligned) {
@@ -274,6 +279,7 @@ export async function getStats(query: StatsQuery, now: number): Promise<StatsDat
       current_bucket_filling: filling,
       filling_bucket: filling ? iso(floorTo(now, bucketUnit)) : null,
       other_folded: otherFolded,
+      late_values: late,
       intervals: intervalChoices(span, filter !== null),
       filtered: { totals: filter !== null, previous: filter !== null, timeseries: filter !== null, breakdowns: false },
       items_read: reader.itemsRead,
@@ -413,11 +419,40 @@ function buildBreakdowns(items: readonly StatsItem[]): { breakdowns: Breakdowns;
       return { value, count: e.count, props: props.slice(0, TOP_ROWS) };
     })
     .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1));
-  const keptEvents = eventRows.slice(0, TOP_ROWS);
-  const restCount = eventRows.slice(TOP_ROWS).reduce((sum, e) => sum + e.count, 0);
+  // Capped names and those past the top rows make one (other) row, always last.
+  const named = eventRows.filter((e) => e.value !== OTHER);
+  const keptEvents = named.slice(0, TOP_ROWS);
+  const restCount = named.slice(TOP_ROWS).reduce((sum, e) => sum + e.count, 0) + (eventRows.find((e) => e.value === OTHER)?.count ?? 0);
   if (restCount) keptEvents.push({ value: OTHER, count: restCount, props: [] });
   breakdowns.events = keptEvents;
   return { breakdowns, otherFolded: otherFolded || restCount > 0 };
+}
+
+const LATE_VALUES = 50;
+
+/** Where each family's late row shows first, and its value there. */
+const LATE_SHOWN: Partial<Record<string, (parts: string[]) => [LateValue['breakdown'], string]>> = {
+  [FAMILY.page]: (p) => ['pages', p[0] ?? ''],
+  [FAMILY.source]: (p) => ['referrers', p[0] || DIRECT],
+  [FAMILY.tech]: (p) => ['browsers', p[0] ?? ''],
+  [FAMILY.country]: (p) => ['countries', p[0] ?? ''],
+  [FAMILY.event]: (p) => ['events', p[0] ?? ''],
+  [FAMILY.prop]: (p) => ['events', `${p[0] ?? ''} ${p[1] ?? ''}=${p[2] ?? ''}`],
+};
+
+function lateValues(items: readonly StatsItem[]): LateValue[] {
+  const late: { at: number; row: LateValue }[] = [];
+  for (const item of items) {
+    const at = item[LATE_ATTRIBUTE];
+    if (typeof at !== 'number') continue;
+    const { family, parts } = parseSortKey(item.sk);
+    const shown = LATE_SHOWN[family]?.(parts);
+    if (shown) late.push({ at, row: { breakdown: shown[0], value: shown[1], admitted_at: iso(at) } });
+  }
+  return late
+    .sort((a, b) => a.at - b.at)
+    .slice(0, LATE_VALUES)
+    .map((l) => l.row);
 }
 
 function healthOf(days: number[], dayItems: Map<number, StatsItem[]>): IngestionHealth {

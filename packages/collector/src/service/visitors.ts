@@ -40,3 +40,14 @@ export async function visitorHash(day: string, siteId: string, address: string, 
   const salt = await saltOf(day, now);
   return shortHash(`${salt}\n${siteId}\n${address}\n${userAgent}`, 16);
 }
+
+/**
+ * The client behind a visitor, for the weight of a value waiting for a cap slot
+ * (service/admission.ts): the same day's salt over (site, address), with no User-Agent,
+ * so that rotating it does not make one machine weigh more. Short: it only has to tell
+ * clients of one value and day apart.
+ */
+export async function clientHash(day: string, siteId: string, address: string, now: number): Promise<string> {
+  const salt = await saltOf(day, now);
+  return shortHash(`${salt}\n${siteId}\n${address}`, 8);
+}

@@ -13,6 +13,11 @@ export interface Increment {
   family: Family;
   parts: string[];
   add: Record<string, number>;
+  /**
+   * Set once the admission step (service/admission.ts) has chosen this item for a value
+   * that earlier batches of the day counted in `(other)`: when it was admitted (ms).
+   */
+  late?: number;
 }
 
 export function sortKeyOf(inc: Pick<Increment, 'family' | 'parts'>): string {
@@ -41,6 +46,7 @@ export class IncrementSet {
     let into = this.items.get(key);
     if (!into) this.items.set(key, (into = { ...increment, add: {} }));
     addInto(into.add, increment.add);
+    if (increment.late !== undefined) into.late = Math.min(into.late ?? increment.late, increment.late);
   }
 
   list(): Increment[] {

@@ -4,6 +4,7 @@
  *   {site}#H#{YYYY-MM-DDTHH}   hour bucket: `total` only (plus page views per minute)
  *   {site}#D#{YYYY-MM-DD}      day bucket: `total` and every dimension below
  *   {site}#V#{day}#{hash}      daily visitor marker (TTL)
+ *   {site}#P#{YYYY-MM-DD}      values waiting for a slot of the day's cap: their weight (TTL)
  *   ~progress                  how far the stream consumer has counted, sort key = shard
  *   ~salt#{day}                the day's visitor-hash salt (TTL)
  *   ~dropped#{day}             events of unknown sites and foreign hosts, for the deployment (sort key `total`)
@@ -32,9 +33,12 @@ export const FAMILY = {
   cap: 'cap',
 } as const;
 
+/** On a rollup item admitted after its value had been counted in `(other)`: when (ms). */
+export const LATE_ATTRIBUTE = 'la';
+
 export type Family = (typeof FAMILY)[keyof typeof FAMILY];
 
-/** Distinct values kept per family and day bucket; later newcomers count as `(other)`. */
+/** Distinct values kept per family and day bucket (service/admission.ts says which get them). */
 export type Caps = Readonly<Partial<Record<Family, number>>>;
 
 /** The caps the consumer applies unless it is given others (aggregate's options). */
@@ -66,6 +70,8 @@ export const dayPk = (site: string, ms: number): string => `${site}#D#${dayLabel
 export const dayPkOfLabel = (site: string, day: string): string => `${site}#D#${day}`;
 export const visitorPk = (site: string, day: string, hash: string): string => `${site}#V#${day}#${hash}`;
 export const saltPk = (day: string): string => `~salt#${day}`;
+/** Where the day bucket `dayPk`'s values that wait for a slot keep their weight. */
+export const pendingPk = (dayPk: string): string => dayPk.replace('#D#', '#P#');
 export const droppedPk = (day: string): string => `~dropped#${day}`;
 /** What every partition key of a site's items starts with. */
 export const sitePkPrefix = (site: string): string => `${site}#`;
@@ -103,8 +109,15 @@ export function totalKeys(shards = HOT_KEY_SHARDS): string[] {
   return shards > 1 ? Array.from({ length: shards }, (_, i) => `total~${i}`) : [FAMILY.total];
 }
 
-/** The item an over-cap value is folded into: keeps the parts that are not the value itself. */
-export function otherKey(family: Family, parts: readonly string[]): string {
-  if (family === FAMILY.prop) return sortKey(family, parts[0] ?? '', parts[1] ?? '', OTHER);
-  return sortKey(family, ...parts.map(() => OTHER));
+/** The parts of the item an over-cap value is folded into: those that are not the value itself stay. */
+export function otherParts(family: Family, parts: readonly string[]): string[] {
+  if (family === FAMILY.prop) return [parts[0] ?? '', parts[1] ?? '', OTHER];
+  return parts.map(() => OTHER);
 }
+
+export const otherKey = (family: Family, parts: readonly string[]): string => sortKey(family, ...otherParts(family, parts));
+
+/** DynamoDB refuses a sort key longer than this many UTF-8 bytes. */
+export const MAX_SORT_KEY_BYTES = 1024;
+
+export const fitsSortKey = (sk: string): boolean => Buffer.byteLength(sk, 'utf8') <= MAX_SORT_KEY_BYTES;

@@ -1,26 +1,15 @@
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mapLimit, settleLimit } from '../lib/concurrency.js';
-import { getDocumentClient, onStoreReset } from './client.js';
+import { getDocumentClient } from './client.js';
 import { conditionalWrite } from './conditional-write.js';
 import { StorageUnavailableError } from '../errors.js';
 import { isOutage, storeCall, toStorageError } from './failures.js';
-import { DEFAULT_CAPS, FAMILY, otherKey, saltPk, sitePkPrefix, sortKey, type Caps, type Family } from './keys.js';
+import { FAMILY, fitsSortKey, LATE_ATTRIBUTE, otherKey, saltPk, sitePkPrefix } from './keys.js';
 import { scanDelete } from './scan.js';
-import { addInto, itemKey, mergeByItem, sortKeyOf, type Increment } from './increments.js';
+import { addInto, mergeByItem, sortKeyOf, type Increment } from './increments.js';
 import { tableName } from './tables.js';
 
 export type StatsItem = Record<string, unknown> & { pk: string; sk: string };
-
-/** Rollup items this process knows to exist: they skip the cap check. Bounded, oldest forgotten first. */
-const knownKeys = new Set<string>();
-const KNOWN_KEYS_LIMIT = 50_000;
-
-function remember(key: string): void {
-  if (knownKeys.size >= KNOWN_KEYS_LIMIT) knownKeys.delete(knownKeys.values().next().value!);
-  knownKeys.add(key);
-}
-
-onStoreReset(() => knownKeys.clear());
 
 const UPDATE_CONCURRENCY = 16;
 
@@ -34,44 +23,41 @@ interface RollupWrite {
   pk: string;
   sk: string;
   total: boolean;
+  late?: number;
   /** What each tag adds to the item, so that a rewrite can leave out what landed already. */
   parts: Map<string, Record<string, number>>;
 }
 
 /**
- * Applies what a batch of one stream shard contributes, one UpdateItem ADD per item.
+ * Applies what a batch of one stream shard contributes, one UpdateItem ADD per item. The
+ * increments come routed (service/admission.ts): each names the item it goes to, its
+ * value's own or `(other)`, and that choice is kept in the session's outbox with them.
  *
  * Exactly once, across retries of the batch (whole, bisected or resumed): every item keeps,
  * per shard, the highest tag applied to it (`m_{shard}`), and a write is conditional on the
  * marker being below every tag it carries. A shard's batches run one at a time and in
  * order (parallelization factor 1), so when the condition refuses a write, the item holds
  * exactly the tags up to its marker: the write is sent again with only the tags above it.
- * A run writes nothing until it knows every increment's item, since the cap may fold a
- * value into `(other)`.
  *
  * The `total` items go last, and only once every other item is written: they are the day
  * cache's fingerprint (day-cache.ts), so a reader who sees a new fingerprint also sees
  * every item written with it. Throws StorageUnavailableError when any write failed (the
  * batch is retried, and what landed is not added again).
  */
-export async function applyTagged(contributions: readonly Tagged[], shard: string, caps: Caps = DEFAULT_CAPS): Promise<{ items: number }> {
-  const flat = contributions.flatMap((c) => c.increments.map((inc) => ({ inc, tag: c.tag })));
-  const distinct = new Map<string, Increment>();
-  for (const { inc } of flat) distinct.set(itemKey(inc), inc);
-  const keys = [...distinct.keys()];
-  const resolved = await settleLimit(keys, UPDATE_CONCURRENCY, (key) => targetOf(distinct.get(key)!, caps));
-  const target = new Map<string, string>();
-  resolved.forEach((outcome, i) => {
-    if (outcome.status === 'rejected') throw toStorageError(outcome.reason, 'rollup cap');
-    target.set(keys[i]!, outcome.value);
-  });
+export async function applyTagged(contributions: readonly Tagged[], shard: string): Promise<{ items: number }> {
   const writes = new Map<string, RollupWrite>();
-  for (const { inc, tag } of flat) {
-    const sk = target.get(itemKey(inc))!;
-    const key = `${inc.pk}\n${sk}`;
-    let write = writes.get(key);
-    if (!write) writes.set(key, (write = { pk: inc.pk, sk, total: inc.family === FAMILY.total, parts: new Map() }));
-    write.parts.set(tag, addInto(write.parts.get(tag) ?? {}, inc.add));
+  for (const { tag, increments } of contributions) {
+    for (const inc of increments) {
+      // Entries an older consumer put in an outbox were not routed: a key DynamoDB refuses
+      // would fail the batch for ever, so it goes where the routing would have sent it.
+      const own = sortKeyOf(inc);
+      const sk = fitsSortKey(own) ? own : otherKey(inc.family, inc.parts);
+      const key = `${inc.pk}\n${sk}`;
+      let write = writes.get(key);
+      if (!write) writes.set(key, (write = { pk: inc.pk, sk, total: inc.family === FAMILY.total, parts: new Map() }));
+      write.parts.set(tag, addInto(write.parts.get(tag) ?? {}, inc.add));
+      if (inc.late !== undefined && sk === own) write.late = Math.min(write.late ?? inc.late, inc.late);
+    }
   }
   const marker = `m_${shard}`;
   const apply = async (list: RollupWrite[]) => {
@@ -98,6 +84,12 @@ async function addOnce(write: RollupWrite, marker: string): Promise<void> {
     const names: Record<string, string> = { '#m': marker };
     const values: Record<string, unknown> = { ':top': tags[tags.length - 1], ':low': tags[0] };
     const clauses: string[] = [];
+    let sets = 'SET #m = :top';
+    if (write.late !== undefined) {
+      names['#la'] = LATE_ATTRIBUTE;
+      values[':la'] = write.late;
+      sets += ', #la = if_not_exists(#la, :la)';
+    }
     Object.entries(counters).forEach(([name, value], i) => {
       if (!value) return;
       names[`#c${i}`] = name;
@@ -114,7 +106,7 @@ async function addOnce(write: RollupWrite, marker: string): Promise<void> {
       new UpdateCommand({
         TableName: tableName('stats'),
         Key: { pk: write.pk, sk: write.sk },
-        UpdateExpression: clauses.length ? `SET #m = :top ADD ${clauses.join(', ')}` : 'SET #m = :top',
+        UpdateExpression: clauses.length ? `${sets} ADD ${clauses.join(', ')}` : sets,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         ConditionExpression: condition,
@@ -173,82 +165,6 @@ export async function addCounters(increments: readonly Increment[]): Promise<voi
       ),
     );
   });
-}
-
-/** DynamoDB refuses a sort key longer than this many UTF-8 bytes. */
-export const MAX_SORT_KEY_BYTES = 1024;
-
-/**
- * Buckets whose cap is reached, with the sort keys admitted to them. Once full a bucket
- * admits nothing more, so that set is final: a value not in it goes to `(other)` in one
- * write instead of a failed conditional add and a refused slot claim. Bounded.
- */
-const fullBuckets = new Map<string, Promise<Set<string>>>();
-const FULL_BUCKETS_LIMIT = 200;
-onStoreReset(() => fullBuckets.clear());
-
-const bucketKey = (pk: string, family: Family) => `${pk}\n${family}`;
-
-function markFull(pk: string, family: Family): void {
-  const key = bucketKey(pk, family);
-  if (fullBuckets.has(key)) return;
-  if (fullBuckets.size >= FULL_BUCKETS_LIMIT) fullBuckets.delete(fullBuckets.keys().next().value!);
-  const admitted = queryPartitions([pk], `${family}#`, true).then((items) => new Set((items.get(pk) ?? []).map((item) => item.sk)));
-  // A failed read only costs the shortcut: the bucket is looked up again next time.
-  admitted.catch(() => fullBuckets.delete(key));
-  fullBuckets.set(key, admitted);
-}
-
-async function admittedIfFull(pk: string, family: Family): Promise<Set<string> | undefined> {
-  try {
-    return await fullBuckets.get(bucketKey(pk, family));
-  } catch {
-    return undefined;
-  }
-}
-
-/** The sort key an increment is written to: its own, or (other) when its bucket is full. */
-async function targetOf(inc: Increment, caps: Caps): Promise<string> {
-  const other = otherKey(inc.family, inc.parts);
-  const sk = sortKeyOf(inc);
-  // Too long for DynamoDB: counted where over-cap values go, rather than losing the batch.
-  if (Buffer.byteLength(sk, 'utf8') > MAX_SORT_KEY_BYTES) return other;
-  const cap = caps[inc.family];
-  const cacheKey = itemKey(inc);
-  if (cap === undefined || knownKeys.has(cacheKey) || sk === other) return sk;
-  const admitted = await admittedIfFull(inc.pk, inc.family);
-  if (admitted) return admitted.has(sk) ? sk : other;
-  // Unknown here: an existing item has its slot; a new one needs one of the bucket's slots.
-  if ((await itemExists(inc.pk, sk)) || (await claimSlot(inc.pk, inc.family, cap))) {
-    remember(cacheKey);
-    return sk;
-  }
-  markFull(inc.pk, inc.family);
-  return other;
-}
-
-async function itemExists(pk: string, sk: string): Promise<boolean> {
-  const output = await storeCall('stats read', () =>
-    getDocumentClient().send(
-      new GetCommand({ TableName: tableName('stats'), Key: { pk, sk }, ConsistentRead: true, ProjectionExpression: 'pk' }),
-    ),
-  );
-  return output.Item !== undefined;
-}
-
-/** Takes one of the bucket's distinct-value slots for `family`; false once the cap is reached. */
-async function claimSlot(pk: string, family: Family, cap: number): Promise<boolean> {
-  const claimed = await conditionalWrite(
-    new UpdateCommand({
-      TableName: tableName('stats'),
-      Key: { pk, sk: sortKey(FAMILY.cap, family) },
-      UpdateExpression: 'ADD n :one',
-      ConditionExpression: 'attribute_not_exists(n) OR n < :cap',
-      ExpressionAttributeValues: { ':one': 1, ':cap': cap },
-    }),
-    'cap slot',
-  );
-  return claimed !== undefined;
 }
 
 // ----------------------------------------------------------------------------- reads

@@ -38,6 +38,8 @@ export interface StreamEvent {
   cc: string;
   /** The visitor hash of the event's UTC day. */
   vh: string;
+  /** The client hash of that day (visitors.ts clientHash): what a value's weight counts. */
+  ch?: string;
   /** Sent with the API key (a backfill): its sessions are remembered for the backfill window. */
   trusted?: true;
 }

@@ -93,6 +93,7 @@ export function normalizeStats(raw: Partial<StatsData>, now = new Date()): Stats
     current_bucket_filling: false,
     filling_bucket: null,
     other_folded: false,
+    late_values: [],
     items_read: 0,
     counted_until: null,
     ...rawMeta,

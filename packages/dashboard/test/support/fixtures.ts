@@ -39,6 +39,7 @@ export function statsFixture(overrides: Partial<StatsData> = {}): StatsData {
       current_bucket_filling: true,
       filling_bucket: '2025-03-05T00:00:00.000Z',
       other_folded: true,
+      late_values: [],
       intervals: ['hour', 'day'],
       filtered: { totals: false, previous: false, timeseries: false, breakdowns: false },
       items_read: 42,
