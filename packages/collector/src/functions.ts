@@ -6,14 +6,16 @@
  * environment, so the two cannot disagree about what a function may reach.
  */
 import { fileURLToPath } from 'node:url';
-import type { RouteHandler } from '@liveinsight/contract';
+import { ROUTE_HANDLERS, type RouteHandler } from '@liveinsight/contract';
 import { EVENTS_STREAM, type TableId } from './store/tables.js';
 
 /** The handlers behind an API route (`ROUTES` in the contract package). */
 export type ApiFunctionId = RouteHandler;
 /** The handlers Lambda runs on batches of the events stream: no route, no request. */
 export type StreamFunctionId = 'aggregate';
-export type FunctionId = ApiFunctionId | StreamFunctionId;
+/** Firehose's record transformation on the way to the archive: no route, no table. */
+export type ArchiveFunctionId = 'archive';
+export type FunctionId = ApiFunctionId | StreamFunctionId | ArchiveFunctionId;
 
 export type TableAccess = 'read' | 'write' | 'readWrite';
 /** What a function does with the events stream: put records on it, or consume it. */
@@ -29,6 +31,13 @@ export interface FunctionSpec {
   readonly timeoutS?: number;
   /** 256 MB unless given. */
   readonly memoryMb?: number;
+  /**
+   * Its part in the event archive: `transform` is Firehose's processor (it turns stream
+   * lines into archive records), `query` reads the archive through Athena (the Glue table,
+   * the workgroup, the bucket's `events/` prefix, the results bucket). ARCHIVE_ENV names
+   * what it is given.
+   */
+  readonly archive?: 'transform' | 'query';
 }
 
 /** An API call's limits, where a spec says nothing. */
@@ -36,7 +45,7 @@ export const DEFAULT_TIMEOUT_S = 30;
 export const DEFAULT_MEMORY_MB = 256;
 
 /**
- * The six handlers. The collector (POST /api/events) validates and enriches a request,
+ * The eight handlers. The collector (POST /api/events) validates and enriches a request,
  * puts its records on the events stream and answers; of the tables it touches only stats
  * (the day's visitor salts, health) and, to check them, sites and keys. The consumer
  * (`aggregate`) counts the stream into the sessions and stats tables. The readers only
@@ -44,7 +53,8 @@ export const DEFAULT_MEMORY_MB = 256;
  * realtime the sessions ActivityIndex). Every API function checks keys: it reads the keys
  * table and writes a key's last use (and the bootstrap admin key's item on first use).
  * `admin` manages sites, settings and keys, and deleting a site removes its rollups and
- * sessions.
+ * sessions. `query` answers questions the rollups cannot from the event archive, which
+ * Firehose fills from the events stream through `archive` (the transformation).
  */
 export const FUNCTIONS = {
   events: {
@@ -70,6 +80,19 @@ export const FUNCTIONS = {
     // Deleting a site scans the stats and sessions tables for its items.
     timeoutS: 29,
   },
+  query: {
+    description: 'POST /api/v2/query (Plausible Stats API v2) and GET /api/export: the event archive, through Athena',
+    tables: { stats: 'read', keys: 'readWrite' },
+    archive: 'query',
+    // An Athena query of a long window can take a while; API Gateway answers at 29 s.
+    timeoutS: 29,
+  },
+  archive: {
+    description: 'Firehose record transformation: stream lines into archive records (archive/record.ts)',
+    tables: {},
+    archive: 'transform',
+    timeoutS: 60,
+  },
   aggregate: {
     description: 'Events stream consumer: counts the records into sessions and the stats rollups',
     tables: { sessions: 'readWrite', stats: 'readWrite' },
@@ -92,7 +115,16 @@ export const isStreamConsumer = (fnId: FunctionId): fnId is StreamFunctionId => 
  * the Secrets Manager secret that holds it (ADMIN_SECRET_ENV, read at cold start, never
  * the key itself), locally the key (ADMIN_KEY_ENV). The consumer answers no request.
  */
-export const takesApiKey = (fnId: FunctionId): boolean => !isStreamConsumer(fnId);
+export const takesApiKey = (fnId: FunctionId): fnId is ApiFunctionId => (ROUTE_HANDLERS as readonly string[]).includes(fnId);
+
+/** What the `query` function is told about the archive (infra sets them from the resources it creates). */
+export const ARCHIVE_ENV = {
+  workgroup: 'LIVEINSIGHT_ATHENA_WORKGROUP',
+  database: 'LIVEINSIGHT_GLUE_DATABASE',
+  table: 'LIVEINSIGHT_GLUE_TABLE',
+  /** The archive bucket's name (export reads its `events/` prefix). */
+  bucket: 'LIVEINSIGHT_ARCHIVE_BUCKET',
+} as const;
 
 /** The bootstrap admin key itself: the local stack and tests (`LIVEINSIGHT_API_KEY=… npm start`). */
 export const ADMIN_KEY_ENV = 'LIVEINSIGHT_API_KEY';

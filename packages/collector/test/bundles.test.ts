@@ -330,6 +330,7 @@ describe('the built Lambda bundles under Node 22', { timeout: 60_000 }, () => {
   let kinesisEndpoint: string;
   let secretsEndpoint: string;
   const bundles = new Map<HandlerName, string>();
+  const inputs = new Map<HandlerName, string[]>();
   let invocations = 0;
 
   beforeAll(async () => {
@@ -338,11 +339,37 @@ describe('the built Lambda bundles under Node 22', { timeout: 60_000 }, () => {
       kinesis.start(),
       secrets.start(),
       writeFile(join(dir, 'runner.mjs'), RUNNER),
-      ...HANDLERS.map(async (name) => bundles.set(name, (await bundleHandler(name, dir)).path!)),
+      ...HANDLERS.map(async (name) => {
+        const bundle = await bundleHandler(name, dir);
+        bundles.set(name, bundle.path!);
+        inputs.set(name, Object.keys(bundle.metafile.inputs));
+      }),
     ]);
     kinesisEndpoint = endpoint;
     secretsEndpoint = secretsAt;
   }, 60_000);
+
+  it('the archive bundle turns a Firehose batch of stream lines into archive records, under Node 22', async () => {
+    const line = JSON.stringify({ v: 1, site, session: 's-1', id: 'e-1', type: 'page_view', time: now, received: now, url: `https://${site}/a?utm_source=x`, ref: '', br: 'Chrome', os: 'Linux', dev: 'desktop', cc: 'SE', vh: 'h', ch: 'c' });
+    const result = await invoke<{ records: { recordId: string; result: string; data: string }[] }>('archive', {
+      invocationId: 'i',
+      deliveryStreamArn: 'arn:aws:firehose:eu-west-1:123456789012:deliverystream/archive',
+      region: 'eu-west-1',
+      records: [{ recordId: 'r1', approximateArrivalTimestamp: now, data: Buffer.from(line).toString('base64') }],
+    });
+    expect(result.records.map((r) => [r.recordId, r.result])).toEqual([['r1', 'Ok']]);
+    expect(JSON.parse(Buffer.from(result.records[0]!.data, 'base64').toString('utf8'))).toMatchObject({ site, id: 'e-1', path: '/a', utm_source: 'x', kind: 'pageview' });
+  });
+
+  it('leaves DuckDB out of every bundle: it is the local engine only (Lambda queries go to Athena)', () => {
+    expect([...inputs.keys()].sort()).toEqual([...HANDLERS].sort());
+    for (const [name, files] of inputs) {
+      expect(files.length, name).toBeGreaterThan(10);
+      expect(files.filter((f) => /duckdb/i.test(f)), name).toEqual([]);
+    }
+    // The query function does bundle its engine, Athena's client.
+    expect(inputs.get('query')!.some((f) => f.includes('client-athena'))).toBe(true);
+  });
 
   afterAll(async () => {
     await Promise.all([kinesis.close(), secrets.close()]);

@@ -4,6 +4,9 @@
  * `handler` names the module under packages/collector/src/handlers/ (and its function);
  * one handler may serve several rows. `{name}` in a path is a path parameter.
  *
+ * `answers: 'plausible'` marks a route that answers in Plausible's Stats API shape, errors
+ * included (`{"error": "..."}`), rather than in the envelope.
+ *
  * `auth` is what the key must allow (scopes in access.ts): `none` takes requests without
  * a key (a keyed POST of events is a backfill, which needs the `backfill` scope), `key`
  * any valid key, `read` and `admin` those scopes.
@@ -21,6 +24,8 @@ export const ROUTES = [
   { path: '/api/keys', method: 'POST', handler: 'admin', auth: 'admin' },
   { path: '/api/keys/{name}', method: 'DELETE', handler: 'admin', auth: 'admin' },
   { path: '/api/key', method: 'GET', handler: 'admin', auth: 'key' },
+  { path: '/api/v2/query', method: 'POST', handler: 'query', auth: 'read', answers: 'plausible' },
+  { path: '/api/export', method: 'GET', handler: 'query', auth: 'read' },
 ] as const;
 
 export type Route = (typeof ROUTES)[number];

@@ -29,6 +29,27 @@ export function failure(
   };
 }
 
+/**
+ * What a route body returns to answer outside the envelope: Plausible's Stats API v2 shape
+ * (`{results, meta, query}`), or an export's NDJSON or CSV.
+ */
+export class RawAnswer {
+  constructor(readonly result: APIGatewayProxyResult) {}
+}
+
+export function rawJson(body: unknown): RawAnswer {
+  return new RawAnswer({ statusCode: 200, headers: { ...JSON_HEADERS }, body: JSON.stringify(body) });
+}
+
+export function rawText(body: string, contentType: string, headers: Record<string, string> = {}): RawAnswer {
+  return new RawAnswer({ statusCode: 200, headers: { ...CORS_HEADERS, 'Content-Type': contentType, 'Cache-Control': 'no-store', ...headers }, body });
+}
+
+/** Plausible's error shape, `{"error": "..."}`, for the routes that answer as Plausible does. */
+export function plainFailure(statusCode: number, message: string, headers: Record<string, string> = {}): APIGatewayProxyResult {
+  return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify({ error: message }) };
+}
+
 export function preflight(): APIGatewayProxyResult {
   return { statusCode: 204, headers: { ...CORS_HEADERS }, body: '' };
 }

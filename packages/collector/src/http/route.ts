@@ -15,7 +15,7 @@ import {
 import { authenticate, authorize, type Principal } from '../service/access.js';
 import { keyOf } from './auth.js';
 import { viewerOf, type Viewer } from './viewer.js';
-import { failure, preflight, success } from './response.js';
+import { failure, plainFailure, preflight, RawAnswer, success } from './response.js';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
@@ -77,7 +77,8 @@ export function route<H extends RouteHandler>(handler: H, bodies: Bodies<H>): Pr
       const found = row.auth === 'none' && !given ? null : await authenticate(given, viewer.address || 'unknown', now);
       const principal = row.auth === 'none' ? found : authorize(found, row.auth);
       const body = (bodies as Record<string, RouteBody>)[`${row.method} ${row.path}`]!;
-      return success(await body({ event, params: match!.params, principal, viewer, now }));
+      const answer = await body({ event, params: match!.params, principal, viewer, now });
+      return answer instanceof RawAnswer ? answer.result : success(answer);
     } catch (error) {
       const statusCode = statusOf(error);
       if (statusCode >= 500) {
@@ -87,7 +88,8 @@ export function route<H extends RouteHandler>(handler: H, bodies: Bodies<H>): Pr
         statusCode === 500 ? 'Internal error' : error instanceof Error ? error.message : String(error);
       const headers: Record<string, string> = statusCode === 405 ? { Allow: [...allowed, 'OPTIONS'].join(', ') } : {};
       if (statusCode === 503 || statusCode === 429) headers['Retry-After'] = String(RETRY_AFTER_S);
-      return failure(statusCode, message, headers);
+      const plausible = rows.some((row) => row.path === path && 'answers' in row && row.answers === 'plausible');
+      return (plausible ? plainFailure : failure)(statusCode, message, headers);
     }
   };
 }

@@ -16,6 +16,9 @@ import { startDynalite, type EmbeddedStore } from './dynalite.js';
 import { applyLimits, drain, httpLimits, serverOptions, setSecurityHeaders, type HttpLimits } from './http-limits.js';
 import { serveFile } from './static-files.js';
 import { openStreamLog, type StreamLog } from './stream-log.js';
+import { openLocalArchive } from '../archive/local-archive.js';
+import { setQueryEngine, type QueryEngine } from '../query/engine.js';
+import type { Consumer } from '../stream/delivery.js';
 
 /** The repository root: src/local and dist/local both sit four levels below it. */
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -45,6 +48,8 @@ export interface LocalStackOptions {
 export interface LocalStack {
   url: string;
   storeEndpoint: string;
+  /** The event archive's folder (archive/local-archive.ts). */
+  archiveDir: string;
   /** Resolves once the stream's consumer has counted everything put so far (or after `timeoutMs`). */
   caughtUp(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -61,6 +66,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let server: Server | undefined;
   let log: StreamLog | undefined;
   let streamDir: string | undefined;
+  let archiveDir: string | undefined;
+  let engine: (QueryEngine & { close(): void }) | undefined;
+  let closeArchive = () => {};
   try {
     process.env.DYNAMODB_ENDPOINT = store.endpoint;
     // Locally a site is registered by its first event unless told otherwise: the
@@ -71,7 +79,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The events stream: a durable log under the data dir (a throwaway one for an in-memory
     // store), consumed by the same handler Lambda runs.
     streamDir = options.dataDir ? join(options.dataDir, 'stream') : mkdtempSync(join(tmpdir(), 'liveinsight-stream-'));
-    const { handler: consume } = await import('../handlers/aggregate.js');
+    // The event archive, as Firehose keeps it in S3: files under the data dir (a throwaway
+    // folder next to the stream's for an in-memory store), read by DuckDB.
+    archiveDir = options.dataDir ? join(options.dataDir, 'archive') : join(streamDir, 'archive');
+    const archive = openLocalArchive(archiveDir);
+    const { duckdbEngine } = await import('../query/duckdb-engine.js');
+    engine = duckdbEngine(archiveDir);
+    setQueryEngine(engine);
+    const { handler: count } = await import('../handlers/aggregate.js');
+    // In AWS Firehose reads the stream on its own; here the archive takes each batch before
+    // the counting does, so a batch delivered again is archived again (readers drop copies).
+    const consume: Consumer = async (event) => {
+      archive.appendBatch(event);
+      return count(event);
+    };
+    closeArchive = () => archive.close();
     log = openStreamLog(streamDir, consume);
     setEventsStream(log);
     const routes = await loadRoutes(log);
@@ -101,12 +123,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   return {
     url: `http://${host}:${port}`,
     storeEndpoint: store.endpoint,
+    archiveDir: archiveDir!,
     caughtUp: (timeoutMs) => log!.caughtUp(timeoutMs),
     close: () => {
       // The consumer stops (finishing its batch) after the last request and before the store.
       return closeAll(server!, store, async () => {
         await log?.close();
         setEventsStream(undefined);
+        closeArchive();
+        engine?.close();
+        setQueryEngine(undefined);
         if (!options.dataDir && streamDir) rmSync(streamDir, { recursive: true, force: true });
       });
     },
@@ -122,6 +148,7 @@ async function loadRoutes(log: StreamLog): Promise<Routes> {
     stats: () => import('../handlers/stats.js'),
     sites: () => import('../handlers/sites.js'),
     admin: () => import('../handlers/admin.js'),
+    query: () => import('../handlers/query.js'),
   };
   const handlers = new Map(await Promise.all(ROUTE_HANDLERS.map(async (name) => [name, (await modules[name]()).handler] as const)));
   // Reads wait for the consumer to count what was put before them: read-your-writes,
@@ -138,7 +165,8 @@ async function loadRoutes(log: StreamLog): Promise<Routes> {
     // A method the path does not take goes to the path's first handler, which answers 405.
     const route = match.route ?? ROUTES.find((r) => r.path === match.path)!;
     const handler = handlers.get(route.handler)!;
-    return { resource: match.path, params: match.params, handler: method === 'GET' ? afterCatchUp(handler) : handler };
+    const reads = method === 'GET' || route.handler === 'query';
+    return { resource: match.path, params: match.params, handler: reads ? afterCatchUp(handler) : handler };
   };
 }
 

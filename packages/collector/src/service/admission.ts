@@ -106,7 +106,13 @@ async function decide(inc: Increment, sender: { clients: Set<string>; trusted: b
   const bucket = bucketKey(inc.pk, inc.family);
   const admitted = await admittedIfFull(bucket);
   if (admitted) return admitted.has(sk) ? 'own' : 'other';
-  if (await itemExists(inc.pk, sk)) return remember(inc);
+  const key = itemKey(inc);
+  const weighed = waiting.get(key);
+  // A value this process saw waiting has no row unless another process admitted it since
+  // (then it counts in (other) here, once); clients it already added weigh nothing more.
+  const fresh = weighed ? [...sender.clients].filter((c) => !weighed.has(c)) : [...sender.clients];
+  if (weighed && !sender.trusted && !fresh.length) return 'other';
+  if (!weighed && (await itemExists(inc.pk, sk))) return remember(inc);
   const open = openSlots(cap);
   let below = cap;
   let late: number | undefined;
@@ -118,15 +124,19 @@ async function decide(inc: Increment, sender: { clients: Set<string>; trusted: b
     // Only day buckets hold capped values; anything else keeps the first half's rule.
     if (!isDayPk(inc.pk)) return 'other';
     // Kept as long as the day's salt, which the client hashes are made with.
-    const weight = await addWeight(pendingPk(inc.pk), sk, [...sender.clients], visitorDayTtl(splitBucketPk(inc.pk).bucket.slice(2), at));
+    const weight = await addWeight(pendingPk(inc.pk), sk, fresh, visitorDayTtl(splitBucketPk(inc.pk).bucket.slice(2), at));
     below = slotsOpenTo(weight.clients, cap);
-    if (below <= open) return 'other';
+    if (below <= open) {
+      wait(key, fresh);
+      return 'other';
+    }
     if (weight.earlier) late = at;
   }
   if (await claimSlot(inc.pk, inc.family, below)) {
     remember(inc);
     return late ?? 'own';
   }
+  if (!sender.trusted) wait(key, fresh);
   if (below >= cap || (await slotsTaken(inc.pk, inc.family)) >= cap) markFull(bucket, inc.pk, inc.family);
   return 'other';
 }
@@ -137,6 +147,8 @@ async function decide(inc: Increment, sender: { clients: Set<string>; trusted: b
 const known = new Set<string>();
 /** Buckets whose first half is taken: new values go straight to their weight. */
 const pastOpen = new Set<string>();
+/** Values waiting for a slot, with the clients this process added to their weight. Bounded. */
+const waiting = new Map<string, Set<string>>();
 /**
  * Buckets found full, with the sort keys admitted to them. A full bucket admits nothing
  * more, so that set is final: a value not in it goes to `(other)` with no further reads.
@@ -147,6 +159,7 @@ const BUCKETS_LIMIT = 200;
 onStoreReset(() => {
   known.clear();
   pastOpen.clear();
+  waiting.clear();
   full.clear();
 });
 
@@ -158,8 +171,18 @@ function bounded(set: Set<string>, key: string, limit = BUCKETS_LIMIT): void {
 }
 
 function remember(inc: Increment): 'own' {
+  waiting.delete(itemKey(inc));
   bounded(known, itemKey(inc), KNOWN_LIMIT);
   return 'own';
+}
+
+function wait(key: string, clients: readonly string[]): void {
+  let set = waiting.get(key);
+  if (!set) {
+    if (waiting.size >= KNOWN_LIMIT) waiting.delete(waiting.keys().next().value!);
+    waiting.set(key, (set = new Set()));
+  }
+  for (const client of clients) set.add(client);
 }
 
 function markFull(bucket: string, pk: string, family: Family): void {

@@ -1,0 +1,80 @@
+/**
+ * Athena, in AWS: the archive's Glue table (partition projection) in the workgroup infra
+ * creates, whose per-query bytes-scanned limit bounds what one question can cost. Values
+ * go as ExecutionParameters, each one SQL literal (dialect.ts athenaLiteral).
+ *
+ * Not run here (Athena cannot run in this sandbox): its SQL is parsed by a Trino grammar in
+ * the tests, and the table's columns are asserted equal to the archive record's.
+ */
+import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { ARCHIVE_COLUMNS } from '../archive/record.js';
+import { StorageUnavailableError } from '../errors.js';
+import { ARCHIVE_ENV } from '../functions.js';
+import { sleep } from '../lib/concurrency.js';
+import { athenaDialect, athenaLiteral } from './dialect.js';
+import type { QueryEngine, Row } from './engine.js';
+import type { BuiltQuery } from './sql.js';
+
+/** API Gateway answers at 29 s: a query still running at this point is given up. */
+const DEADLINE_MS = 25_000;
+
+export function athenaEngineFromEnv(env: NodeJS.ProcessEnv = process.env): QueryEngine {
+  const workgroup = env[ARCHIVE_ENV.workgroup];
+  const database = env[ARCHIVE_ENV.database];
+  const table = env[ARCHIVE_ENV.table];
+  if (!workgroup || !database || !table) throw new StorageUnavailableError('The event archive is not configured');
+  return athenaEngine(new AthenaClient({}), workgroup, database, table);
+}
+
+export function athenaEngine(client: AthenaClient, workgroup: string, database: string, table: string): QueryEngine {
+  const dialect = athenaDialect(database, table);
+  const run = async ({ sql, params }: BuiltQuery): Promise<Row[]> => {
+    const started = await client.send(
+      new StartQueryExecutionCommand({
+        QueryString: sql,
+        WorkGroup: workgroup,
+        QueryExecutionContext: { Database: database },
+        ...(params.length && { ExecutionParameters: params.map(athenaLiteral) }),
+      }),
+    );
+    const id = started.QueryExecutionId!;
+    const deadline = Date.now() + DEADLINE_MS;
+    for (let wait = 100; ; wait = Math.min(wait * 2, 1_000)) {
+      const { QueryExecution } = await client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
+      const state = QueryExecution?.Status?.State;
+      if (state === 'SUCCEEDED') break;
+      if (state === 'FAILED' || state === 'CANCELLED') throw new StorageUnavailableError(`The archive query ${state.toLowerCase()}: ${QueryExecution?.Status?.StateChangeReason ?? ''}`);
+      if (Date.now() > deadline) throw new StorageUnavailableError('The archive query is taking too long; try a shorter date range');
+      await sleep(wait);
+    }
+    const rows: Row[] = [];
+    let header: string[] | undefined;
+    let NextToken: string | undefined;
+    do {
+      const page = await client.send(new GetQueryResultsCommand({ QueryExecutionId: id, NextToken }));
+      for (const row of page.ResultSet?.Rows ?? []) {
+        const cells = (row.Data ?? []).map((d) => d.VarCharValue ?? null);
+        if (!header) header = cells.map(String);
+        else rows.push(Object.fromEntries(header.map((name, i) => [name, cells[i] ?? null])));
+      }
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return rows;
+  };
+  return {
+    name: 'athena',
+    dialect,
+    run,
+    async *events(site, from, to) {
+      const days: string[] = [];
+      for (let day = Math.floor(from / 86_400_000) * 86_400_000; day < to; day += 86_400_000) days.push(new Date(day).toISOString().slice(0, 10));
+      const params: (string | number)[] = [];
+      const bind = (v: string | number) => (params.push(v), '?');
+      const source = dialect.source(site, days, bind);
+      const sql =
+        `SELECT ${ARCHIVE_COLUMNS.map((c) => c.name).join(', ')} FROM (SELECT a.*, row_number() OVER (PARTITION BY id ORDER BY time) AS copy FROM ${source} AS a ` +
+        `WHERE site = ${bind(site)} AND time >= ${bind(from)} AND time < ${bind(to)}) AS r WHERE copy = 1 ORDER BY time, id`;
+      for (const row of await run({ sql, params, dimensions: 0 })) yield row;
+    },
+  };
+}
