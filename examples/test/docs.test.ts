@@ -7,6 +7,8 @@ import { visitorDayTtl } from '../../packages/collector/src/service/visitors.js'
 import { DEFAULT_CAPS } from '../../packages/collector/src/store/keys.js';
 import { ACTIVITY_SHARDS, EVENTS_STREAM, TABLES } from '../../packages/collector/src/store/tables.js';
 import { KEYS, LIMITS } from '../../packages/sdk/src/lib/limits.js';
+import { ARCHIVE_COLUMNS } from '../../packages/collector/src/archive/record.js';
+import { DEFAULTS as ARCHIVE_DEFAULTS } from '../../infra/lib/config.js';
 
 /**
  * docs/privacy.md and docs/architecture.md state numbers a reader relies on (how long
@@ -16,6 +18,7 @@ import { KEYS, LIMITS } from '../../packages/sdk/src/lib/limits.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const privacy = readFileSync(`${ROOT}docs/privacy.md`, 'utf8');
 const architecture = readFileSync(`${ROOT}docs/architecture.md`, 'utf8');
+const archive = readFileSync(`${ROOT}docs/archive.md`, 'utf8');
 const contracts = readFileSync(`${ROOT}docs/contracts.md`, 'utf8');
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -42,6 +45,12 @@ describe('docs match the code', () => {
     expect(LIMITS.sessionIdleMs).toBe(30 * 60_000);
     expect(LIMITS.sessionMaxMs).toBe(DAY);
     expect(privacy).toContain('after 30 minutes idle or 24 hours');
+  });
+
+  it('privacy.md: the archive, every column it keeps, and for how long', () => {
+    expect(ARCHIVE_DEFAULTS.archiveRetentionDays).toBe(400);
+    expect(privacy).toContain('**400 days** by default in AWS (CDK context `archiveRetentionDays`; 0 keeps it for good)');
+    for (const column of ARCHIVE_COLUMNS) expect(archive, column.name).toContain(`| \`${column.name}\` |`);
   });
 
   it('privacy.md: every table is described, and only these', () => {

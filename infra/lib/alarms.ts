@@ -11,13 +11,16 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { CfnDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import type { FunctionSpec } from '@liveinsight/collector/functions';
 import type { TableId } from '@liveinsight/collector/tables';
-import { type FunctionId, isStreamConsumer } from './functions.js';
+import { FUNCTIONS, type FunctionId, isStreamConsumer } from './functions.js';
+import { ARCHIVE_BUFFERING } from './archive-delivery.js';
 import { acknowledge } from './nag.js';
 
 const PERIOD = Duration.minutes(5);
@@ -28,6 +31,13 @@ export const DURATION_THRESHOLD_MS = 5_000;
 /** The product's promise: the stats are at most 2 minutes behind the traffic. */
 export const ITERATOR_AGE_THRESHOLD_MS = 2 * 60_000;
 
+/**
+ * A record normally waits for its partition's buffer (ARCHIVE_BUFFERING, 5 minutes) and the
+ * transformation's (1 minute); three buffers' worth means deliveries are failing and
+ * retried. The stream keeps a record 24 h: a delivery stuck longer loses it.
+ */
+export const ARCHIVE_FRESHNESS_THRESHOLD_S = 3 * ARCHIVE_BUFFERING.intervalInSeconds;
+
 export interface LiveInsightAlarmsProps {
   readonly stage: string;
   readonly functions: Record<FunctionId, IFunction>;
@@ -37,6 +47,8 @@ export interface LiveInsightAlarmsProps {
   readonly activityIndex: string;
   /** Where the consumer's event source mapping sends the batches it gave up on. */
   readonly consumerFailures: IQueue;
+  /** The Firehose stream that fills the event archive. */
+  readonly archiveDelivery: CfnDeliveryStream;
   /** Subscribes this address to a new topic. */
   readonly alarmEmail?: string;
   /** Or notifies an existing topic. */
@@ -45,10 +57,11 @@ export interface LiveInsightAlarmsProps {
 
 /**
  * The original deployment's alarms, one per function for errors (it had three
- * functions; /api/sites, admin and the stream consumer make six), API 4xx and 5xx, DynamoDB
- * throttling of the tables and of the ActivityIndex, and the collector's duration; and
- * for the events stream, the consumer's lag (IteratorAge) and the batches it gave up on;
- * with an SNS topic when an e-mail address or topic is given. Missing data is not
+ * functions; /api/sites, admin, the stream consumer, query and the archive's
+ * transformation make eight), API 4xx and 5xx, DynamoDB throttling of the tables and of
+ * the ActivityIndex, and the collector's duration; for the events stream, the consumer's
+ * lag (IteratorAge) and the batches it gave up on; and how far the archive's delivery is
+ * behind; with an SNS topic when an e-mail address or topic is given. Missing data is not
  * breaching: no traffic is fine.
  */
 export class LiveInsightAlarms extends Construct {
@@ -68,7 +81,9 @@ export class LiveInsightAlarms extends Construct {
         name: name(`${fnId}-errors`),
         description: isStreamConsumer(fnId)
           ? `The stream consumer ${fnId} failed a batch (it threw, or it crashed, timed out or ran out of memory); Lambda retries it, halved, and the rest of its shard waits. See its log group.`
-          : `The ${fnId} function failed (crash, timeout or out of memory). See its log group.`,
+          : (FUNCTIONS[fnId] as FunctionSpec).archive === 'transform'
+            ? `The archive transformation ${fnId} failed (crash, timeout or out of memory); Firehose retries the records, then writes them under errors/ in the archive bucket instead of events/. See its log group and the delivery stream's.`
+            : `The ${fnId} function failed (crash, timeout or out of memory). See its log group.`,
         metric: fn.metricErrors({ period: PERIOD, statistic: Stats.SUM }),
         threshold: 1,
       });
@@ -157,6 +172,22 @@ export class LiveInsightAlarms extends Construct {
       // One message is lost data: no waiting for a second period.
       evaluationPeriods: 1,
       datapointsToAlarm: 1,
+    });
+
+    this.add('ArchiveFreshness', {
+      name: name('archive-freshness'),
+      description: `The oldest record in the archive's Firehose stream was more than ${ARCHIVE_FRESHNESS_THRESHOLD_S / 60} minutes old for 15 minutes: deliveries to the archive bucket or the transformation are failing and retried. The events stream keeps records 24 h; a delivery stuck longer loses them from the archive (the stats are not affected). See the delivery stream's log group and the archive function's.`,
+      metric: new Metric({
+        namespace: 'AWS/Firehose',
+        metricName: 'DeliveryToS3.DataFreshness',
+        dimensionsMap: { DeliveryStreamName: props.archiveDelivery.ref },
+        period: PERIOD,
+        statistic: Stats.MAXIMUM,
+      }),
+      threshold: ARCHIVE_FRESHNESS_THRESHOLD_S,
+      comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
     });
 
     if (props.alarmTopicArn) {

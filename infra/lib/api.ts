@@ -53,7 +53,7 @@ const METHOD_LOGGING = {
 
 export interface LiveInsightApiProps {
   readonly stage: string;
-  /** The route handlers; any other function (the stream consumer) is ignored. */
+  /** The route handlers; any other function (the stream consumer, the archive's transformation) is ignored. */
   readonly functions: Record<ApiFunctionId, IFunction>;
   /** The whole stage: every route, the public POST /api/events included. */
   readonly throttle: Throttle;

@@ -27,6 +27,10 @@ export interface LiveInsightConfig {
    * model (`npm run capacity`) prints how many shards a peak needs.
    */
   readonly streamShards?: number;
+  /** Days the event archive keeps each object; 0 keeps it for good (no expiration rule). */
+  readonly archiveRetentionDays: number;
+  /** The Athena workgroup's cutoff per query, in MiB scanned: a runaway query is cancelled there. */
+  readonly athenaBytesScannedLimitMb: number;
   /** Subscribe this address to a new alarm topic. */
   readonly alarmEmail?: string;
   /** Or send alarms to a topic that already exists. */
@@ -50,6 +54,8 @@ export const CONTEXT_KEYS = [
   'readThrottleBurst',
   'apiKeyRevision',
   'streamShards',
+  'archiveRetentionDays',
+  'athenaBytesScannedLimitMb',
   'alarmEmail',
   'alarmTopicArn',
 ] as const;
@@ -68,7 +74,17 @@ export const DEFAULTS = {
   // quota (1,000 by default, less on new accounts) before relying on it.
   throttle: { rateLimit: 2000, burstLimit: 5000 },
   readThrottle: { rateLimit: 20, burstLimit: 40 },
+  // The backfill window (400 days) and a year-over-year comparison of a full year fit.
+  archiveRetentionDays: 400,
+  // 10 GiB: at most $0.05 a query (Athena bills $5 per TB scanned). Athena scans the
+  // archive's gzip as stored, roughly 40 MB a month for a site of 1M events a month, so a
+  // year of it is ~0.5 GB; a site of 100M events a month reaches the cutoff after about
+  // two months of window and needs a higher one.
+  athenaBytesScannedLimitMb: 10 * 1024,
 } as const;
+
+/** Athena refuses a per-query cutoff under 10 MB. */
+const ATHENA_MIN_CUTOFF_MB = 10;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -105,6 +121,14 @@ export function readConfig(
   if (streamShards !== undefined && streamShards > 500) {
     throw new ConfigError(`context "streamShards" must be at most 500, the default shard quota (got ${streamShards})`);
   }
+  // 0 is a value here (keep forever), not an absence.
+  const archiveRetentionDays = number(context, 'archiveRetentionDays', 0) ?? DEFAULTS.archiveRetentionDays;
+  const athenaBytesScannedLimitMb = number(context, 'athenaBytesScannedLimitMb') ?? DEFAULTS.athenaBytesScannedLimitMb;
+  if (athenaBytesScannedLimitMb < ATHENA_MIN_CUTOFF_MB) {
+    throw new ConfigError(
+      `context "athenaBytesScannedLimitMb" must be at least ${ATHENA_MIN_CUTOFF_MB}, Athena's smallest cutoff (got ${athenaBytesScannedLimitMb})`,
+    );
+  }
   return {
     stage,
     region,
@@ -119,6 +143,8 @@ export function readConfig(
       burstLimit: number(context, 'readThrottleBurst') ?? DEFAULTS.readThrottle.burstLimit,
     },
     apiKeyRevision: number(context, 'apiKeyRevision') ?? 1,
+    archiveRetentionDays,
+    athenaBytesScannedLimitMb,
     ...(streamShards !== undefined && { streamShards }),
     ...(alarmEmail !== undefined && { alarmEmail }),
     ...(alarmTopicArn !== undefined && { alarmTopicArn }),
@@ -140,12 +166,15 @@ function flag(context: (key: ContextKey) => unknown, key: ContextKey): boolean |
   throw new ConfigError(`context "${key}" must be true or false (got "${String(value)}")`);
 }
 
-function number(context: (key: ContextKey) => unknown, key: ContextKey): number | undefined {
+/** A whole number of at least `min` (1 unless given): `-c key=0` is refused unless 0 means something. */
+function number(context: (key: ContextKey) => unknown, key: ContextKey, min = 1): number | undefined {
   const value = context(key);
   if (value === undefined || value === null || value === '') return undefined;
-  const parsed = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0) {
-    throw new ConfigError(`context "${key}" must be a positive whole number (got "${String(value)}")`);
+  // Digits only for a string: Number() would read ' ' as 0 and '1e3' as 1000.
+  const parsed = typeof value === 'number' ? value : /^\s*-?\d+\s*$/.test(String(value)) ? Number(value) : NaN;
+  if (!Number.isInteger(parsed) || parsed < min) {
+    const what = min === 0 ? 'a whole number, 0 or more' : 'a positive whole number';
+    throw new ConfigError(`context "${key}" must be ${what} (got "${String(value)}")`);
   }
   return parsed;
 }

@@ -18,6 +18,7 @@ import {
   type TableAccess,
 } from '@liveinsight/collector/functions';
 import { EVENTS_STREAM, TABLES, type TableId } from '@liveinsight/collector/tables';
+import type { EventArchive } from './archive.js';
 import { CollectorFunction } from './function.js';
 import { CONSUMER_SETTINGS, type EventsStream } from './stream.js';
 
@@ -31,17 +32,22 @@ export interface CollectorFunctionsProps {
   readonly logRetention: RetentionDays;
   /**
    * The bootstrap admin key's secret: the functions that check keys (`takesApiKey`) read
-   * it by ARN; the consumer answers no request and is not given it.
+   * it by ARN; the consumer and the archive's transformation answer no request and are
+   * not given it.
    */
   readonly adminSecret: ISecret;
   /** What CloudFront sends in ORIGIN_HEADER; the same functions read it by ARN. */
   readonly originSecret: ISecret;
+  /** The event archive: the `query` function reads it. (Firehose runs `archive`, see ArchiveDelivery.) */
+  readonly archive: EventArchive;
 }
 
 /**
- * The collector's Lambda functions, one per route handler plus the events stream's consumer,
- * each bound to the tables it needs; the collector may put records on the stream, and
- * the consumer reads it through an event source mapping.
+ * The collector's Lambda functions, one per route handler plus the events stream's consumer
+ * and the archive's transformation, each bound to the tables it needs; the collector may
+ * put records on the stream, the consumer reads it through an event source mapping, and
+ * `query` reads the event archive. `archive` gets nothing here: Firehose invokes it with
+ * its own role (ArchiveDelivery), and it reads and writes nothing itself.
  */
 export class CollectorFunctions extends Construct {
   readonly functions: Record<FunctionId, CollectorFunction>;
@@ -81,6 +87,7 @@ export class CollectorFunctions extends Construct {
         fn.addEventSource(source);
         consumers.push(source);
       }
+      if (definition.archive === 'query') props.archive.bindQuery(fn);
       return fn;
     };
     const ids = Object.keys(FUNCTIONS) as FunctionId[];

@@ -4,6 +4,8 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ACTIVITY_INDEX } from '@liveinsight/collector/tables';
 import { AdminKey } from './admin-key.js';
+import { EventArchive } from './archive.js';
+import { ArchiveDelivery } from './archive-delivery.js';
 import { LiveInsightAlarms } from './alarms.js';
 import { LiveInsightApi } from './api.js';
 import type { LiveInsightConfig } from './config.js';
@@ -35,6 +37,8 @@ export class LiveInsightStack extends Stack {
   readonly api: LiveInsightApi;
   readonly site: StaticSite;
   readonly alarms: LiveInsightAlarms;
+  readonly archive: EventArchive;
+  readonly archiveDelivery: ArchiveDelivery;
 
   constructor(scope: Construct, id: string, props: LiveInsightStackProps) {
     super(scope, id, props);
@@ -44,6 +48,12 @@ export class LiveInsightStack extends Stack {
     const stream = new EventsStream(this, 'Events', { shards: config.streamShards });
     const adminKey = new AdminKey(this, 'AdminKey', { stage: config.stage, revision: config.apiKeyRevision });
     const originSecret = new OriginSecret(this, 'OriginSecret', { stage: config.stage });
+    const archive = new EventArchive(this, 'Archive', {
+      stage: config.stage,
+      retentionDays: config.archiveRetentionDays,
+      bytesScannedLimitMb: config.athenaBytesScannedLimitMb,
+      deletionProtection: config.deletionProtection,
+    });
     const { functions, consumer } = new CollectorFunctions(this, 'Functions', {
       tables,
       stream,
@@ -51,6 +61,13 @@ export class LiveInsightStack extends Stack {
       logRetention: config.logRetention,
       adminSecret: adminKey.secret,
       originSecret: originSecret.secret,
+      archive,
+    });
+    const archiveDelivery = new ArchiveDelivery(this, 'ArchiveDelivery', {
+      stream: stream.stream,
+      bucket: archive.bucket,
+      transform: functions.archive,
+      logRetention: config.logRetention,
     });
     const api = new LiveInsightApi(this, 'Api', {
       stage: config.stage,
@@ -75,6 +92,7 @@ export class LiveInsightStack extends Stack {
       tables,
       activityIndex: ACTIVITY_INDEX,
       consumerFailures: stream.failures,
+      archiveDelivery: archiveDelivery.deliveryStream,
       ...(config.alarmEmail && { alarmEmail: config.alarmEmail }),
       ...(config.alarmTopicArn && { alarmTopicArn: config.alarmTopicArn }),
     });
@@ -88,6 +106,8 @@ export class LiveInsightStack extends Stack {
     this.api = api;
     this.site = site;
     this.alarms = alarms;
+    this.archive = archive;
+    this.archiveDelivery = archiveDelivery;
 
     const origin = `https://${site.distribution.distributionDomainName}`;
     new CfnOutput(this, 'DashboardUrl', { value: `${origin}/`, description: 'The dashboard' });
@@ -106,6 +126,14 @@ export class LiveInsightStack extends Stack {
     new CfnOutput(this, 'PinnedScriptUrl', {
       value: `${origin}/sdk/v${trackerVersion}/${TRACKER_FILE}`,
       description: 'The tracker at a versioned, long-cached URL',
+    });
+    new CfnOutput(this, 'ArchiveBucketName', {
+      value: archive.bucket.bucketName,
+      description: `The event archive: gzip'd JSON lines under events/site=<site>/day=<YYYY-MM-DD>/ (Glue table ${archive.databaseName}.${archive.tableName})`,
+    });
+    new CfnOutput(this, 'AthenaWorkGroup', {
+      value: archive.workGroupName,
+      description: 'The Athena workgroup that queries the archive (results encrypted, kept a day; a scan cutoff per query)',
     });
     new CfnOutput(this, 'AdminKeySecretArn', {
       value: adminKey.secret.secretArn,

@@ -35,7 +35,7 @@ describe('alarms', () => {
     alarms = alarmsOf(template);
   });
 
-  it('raises the original eight alarms, one each for the /api/sites, admin and consumer functions, and two for the stream', () => {
+  it('raises the original eight alarms, one each for the /api/sites, admin, consumer, query and transformation functions, two for the stream and one for the archive', () => {
     expect(Object.keys(alarms).sort()).toEqual(
       [
         'liveinsight-dev-events-errors',
@@ -43,6 +43,8 @@ describe('alarms', () => {
         'liveinsight-dev-stats-errors',
         'liveinsight-dev-sites-errors',
         'liveinsight-dev-admin-errors',
+        'liveinsight-dev-query-errors',
+        'liveinsight-dev-archive-errors',
         'liveinsight-dev-aggregate-errors',
         'liveinsight-dev-api-4xx',
         'liveinsight-dev-api-5xx',
@@ -51,6 +53,7 @@ describe('alarms', () => {
         'liveinsight-dev-events-duration',
         'liveinsight-dev-aggregate-iterator-age',
         'liveinsight-dev-aggregate-failures',
+        'liveinsight-dev-archive-freshness',
       ].sort(),
     );
     // The flush is gone, and so is its alarm.
@@ -58,7 +61,7 @@ describe('alarms', () => {
   });
 
   it('watches the Errors metric of each function', () => {
-    for (const id of ['events', 'realtime', 'stats', 'sites', 'admin', 'aggregate'] as const) {
+    for (const id of ['events', 'realtime', 'stats', 'sites', 'admin', 'query', 'archive', 'aggregate'] as const) {
       expect(alarms[`liveinsight-dev-${id}-errors`]).toMatchObject({
         Namespace: 'AWS/Lambda',
         MetricName: 'Errors',
@@ -69,6 +72,22 @@ describe('alarms', () => {
     }
     // The consumer has no caller to answer: a failed batch throws, and its alarm says so.
     expect(alarms['liveinsight-dev-aggregate-errors']!.AlarmDescription).toContain('failed a batch');
+    // Firehose retries the transformation, then keeps the records under errors/.
+    expect(alarms['liveinsight-dev-archive-errors']!.AlarmDescription).toContain('errors/');
+  });
+
+  it('alarms when the archive\'s delivery is 15 minutes behind for 15 minutes (Firehose DataFreshness)', () => {
+    expect(alarms['liveinsight-dev-archive-freshness']).toMatchObject({
+      Namespace: 'AWS/Firehose',
+      MetricName: 'DeliveryToS3.DataFreshness',
+      Dimensions: [{ Name: 'DeliveryStreamName', Value: { Ref: logicalId(stack, stack.archiveDelivery.deliveryStream) } }],
+      Statistic: 'Maximum',
+      Period: 300,
+      Threshold: 900,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+    });
   });
 
   it('alarms when the consumer lags more than the promised 2 minutes (IteratorAge)', () => {
@@ -155,7 +174,7 @@ describe('alarms with -c alarmEmail', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     const topic = { Ref: logicalId(stack, stack.alarms.topic!) };
     const alarms = Object.values(alarmsOf(template));
-    expect(alarms).toHaveLength(13);
+    expect(alarms).toHaveLength(16);
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([topic]);
       expect(alarm.OKActions).toEqual([topic]);

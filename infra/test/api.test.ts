@@ -60,8 +60,13 @@ describe('API', () => {
   });
 
   it('builds one resource per path of the route table, path parameters nested under their parents', () => {
-    expect([...pathOf.values()].sort()).toEqual(['/api', ...PATHS].sort());
+    // A path's parents are resources too, routes or not (/api/v2 holds /api/v2/query only).
+    const parents = PATHS.flatMap((path) =>
+      path.split('/').slice(2, -1).map((_, i, parts) => `/api/${parts.slice(0, i + 1).join('/')}`),
+    );
+    expect([...pathOf.values()].sort()).toEqual([...new Set(['/api', ...PATHS, ...parents])].sort());
     expect(PATHS).toContain('/api/sites/{site}/settings');
+    expect(PATHS).toEqual(expect.arrayContaining(['/api/v2/query', '/api/export']));
     // Each resource's parent is the path one segment shorter: {site} sits under /api/sites.
     for (const [id, path] of pathOf) {
       if (path === '/api') continue;
@@ -84,6 +89,26 @@ describe('API', () => {
     // The admin handler serves several paths; reads stay with their own functions.
     expect(integratedFunction(methodsOf('/api/sites').POST)).toBe(logicalId(stack, stack.functions.admin));
     expect(integratedFunction(methodsOf('/api/sites').GET)).toBe(logicalId(stack, stack.functions.sites));
+  });
+
+  it('serves the archive\'s routes, POST /api/v2/query and GET /api/export, from the query function, with a preflight and the keyed throttle', () => {
+    const query = logicalId(stack, stack.functions.query);
+    expect(integratedFunction(methodsOf('/api/v2/query').POST)).toBe(query);
+    expect(integratedFunction(methodsOf('/api/export').GET)).toBe(query);
+    for (const path of ['/api/v2/query', '/api/export']) {
+      expect(methodsOf(path).OPTIONS.Integration.Type, path).toBe('MOCK');
+      expect(integratedFunction(methodsOf(path).ANY), path).toBe(query);
+    }
+    // /api/v2 is only the parent: no method, so API Gateway answers it 404 (MISSING_AUTHENTICATION_TOKEN).
+    expect(methodsOf('/api/v2')).toEqual({});
+    const stage = Object.values(resources).find((r) => r.Type === 'AWS::ApiGateway::Stage')!;
+    const settings = stage.Properties.MethodSettings as Record<string, unknown>[];
+    for (const [path, method] of [['/api/v2/query', 'POST'], ['/api/export', 'GET']] as const) {
+      expect(settings.find((s) => s.ResourcePath === settingPath(path) && s.HttpMethod === method), path).toMatchObject({
+        ThrottlingRateLimit: 20,
+        ThrottlingBurstLimit: 40,
+      });
+    }
   });
 
   it('asks no method for an API Gateway key: no usage plan, no gateway key, no authorizer', () => {

@@ -17,7 +17,24 @@ describe('context', () => {
       // Each keyed route's method (reads, admin) on its own; once the read key's usage plan.
       readThrottle: { rateLimit: 20, burstLimit: 40 },
       apiKeyRevision: 1,
+      // The archive keeps 400 days (the backfill window); a query may scan 10 GiB.
+      archiveRetentionDays: 400,
+      athenaBytesScannedLimitMb: 10240,
     });
+  });
+
+  it('takes archiveRetentionDays=0 as keep forever, not as absent or refused', () => {
+    expect(read({ archiveRetentionDays: '0' }).archiveRetentionDays).toBe(0);
+    expect(read({ archiveRetentionDays: 0 }).archiveRetentionDays).toBe(0);
+    expect(read({ archiveRetentionDays: '30' }).archiveRetentionDays).toBe(30);
+    expect(read({ archiveRetentionDays: 731 }).archiveRetentionDays).toBe(731);
+    // Left out (or blank) is the default, never 0.
+    expect(read({ archiveRetentionDays: '' }).archiveRetentionDays).toBe(400);
+  });
+
+  it('takes the Athena scan cutoff in MiB, from Athena\'s least (10) up', () => {
+    expect(read({ athenaBytesScannedLimitMb: '10' }).athenaBytesScannedLimitMb).toBe(10);
+    expect(read({ athenaBytesScannedLimitMb: 102400 }).athenaBytesScannedLimitMb).toBe(102400);
   });
 
   it('takes the region the CLI resolved when the context names none', () => {
@@ -54,6 +71,13 @@ describe('context', () => {
     [{ apiKeyRevision: '1.5' }, 'apiKeyRevision'],
     [{ streamShards: '0' }, 'streamShards'],
     [{ streamShards: '501' }, 'streamShards'],
+    [{ archiveRetentionDays: '-1' }, 'archiveRetentionDays'],
+    [{ archiveRetentionDays: ' ' }, 'archiveRetentionDays'],
+    [{ archiveRetentionDays: 'forever' }, 'archiveRetentionDays'],
+    [{ archiveRetentionDays: '1e3' }, 'archiveRetentionDays'],
+    [{ archiveRetentionDays: true }, 'archiveRetentionDays'],
+    [{ athenaBytesScannedLimitMb: '0' }, 'athenaBytesScannedLimitMb'],
+    [{ athenaBytesScannedLimitMb: '9' }, 'athenaBytesScannedLimitMb'],
     [{ alarmEmail: 'ops' }, 'alarmEmail'],
     [{ alarmTopicArn: 'ops-topic' }, 'alarmTopicArn'],
   ] as const)('refuses %j, naming the key', (context, key) => {

@@ -49,21 +49,23 @@ describe('functions', () => {
     return template.toJSON().Resources[fnLogicalId].Properties;
   };
 
-  it('runs the five API handlers and the stream consumer on Node.js 22, arm64, as `handler` of an ES module bundle', () => {
-    expect([...FUNCTION_IDS].sort()).toEqual(['admin', 'aggregate', 'events', 'realtime', 'sites', 'stats']);
-    expect([...API_FUNCTION_IDS].sort()).toEqual(['admin', 'events', 'realtime', 'sites', 'stats']);
+  it('runs the six API handlers, the stream consumer and the archive\'s transformation on Node.js 22, arm64, as `handler` of an ES module bundle', () => {
+    expect([...FUNCTION_IDS].sort()).toEqual(['admin', 'aggregate', 'archive', 'events', 'query', 'realtime', 'sites', 'stats']);
+    expect([...API_FUNCTION_IDS].sort()).toEqual(['admin', 'events', 'query', 'realtime', 'sites', 'stats']);
     expect(Object.keys(template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } })))
-      .toHaveLength(6);
+      .toHaveLength(8);
     for (const id of FUNCTION_IDS) {
       expect(fnProps(id)).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
     }
   });
 
-  it('gives the API handlers 256 MB and 30 s (admin 29 s), and the consumer a full vCPU (1,769 MB) and 60 s', () => {
+  it('gives the API handlers 256 MB and 30 s (admin and query 29 s), the transformation 60 s, and the consumer a full vCPU (1,769 MB) and 60 s', () => {
     for (const id of ['events', 'realtime', 'stats', 'sites'] as const) {
       expect(fnProps(id), id).toMatchObject({ MemorySize: 256, Timeout: 30 });
     }
     expect(fnProps('admin')).toMatchObject({ MemorySize: 256, Timeout: 29 });
+    expect(fnProps('query')).toMatchObject({ MemorySize: 256, Timeout: 29 });
+    expect(fnProps('archive')).toMatchObject({ MemorySize: 256, Timeout: 60 });
     expect(fnProps('aggregate')).toMatchObject({ MemorySize: 1769, Timeout: 60 });
   });
 
@@ -148,11 +150,15 @@ describe('functions', () => {
         expect(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], `${id} ${action}`).toContain(action);
       }
     }
-    // The consumer answers no request: it has no key to check, and no secret to read.
+    // The consumer and the transformation answer no request: they have no key to check,
+    // and no secret to read.
     expect(isStreamConsumer('aggregate')).toBe(true);
-    expect(fnProps('aggregate').Environment.Variables[ADMIN_SECRET_ENV]).toBeUndefined();
-    expect(fnProps('aggregate').Environment.Variables[ORIGIN_SECRET_ENV]).toBeUndefined();
-    expect(grants.aggregate.flatMap((grant) => grant.actions).filter((action) => action.startsWith('secretsmanager:'))).toEqual([]);
+    for (const id of ['aggregate', 'archive'] as const) {
+      expect(takesApiKey(id), id).toBe(false);
+      expect(fnProps(id).Environment.Variables[ADMIN_SECRET_ENV], id).toBeUndefined();
+      expect(fnProps(id).Environment.Variables[ORIGIN_SECRET_ENV], id).toBeUndefined();
+      expect(grants[id].flatMap((grant) => grant.actions).filter((action) => action.startsWith('secretsmanager:')), id).toEqual([]);
+    }
   });
 
   it('generates both secrets at deploy time: two distinct secrets, 40 letters and digits', () => {
@@ -279,13 +285,16 @@ describe('functions', () => {
     }
   });
 
-  it('serves no API route from the consumer', () => {
-    const consumerId = logicalId(stack, stack.functions.aggregate);
+  it('serves no API route from the consumer or the archive\'s transformation', () => {
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
     expect(methods.length).toBeGreaterThan(0);
-    for (const method of methods) expect(JSON.stringify(method.Properties.Integration ?? {})).not.toContain(consumerId);
-    for (const permission of Object.values(template.findResources('AWS::Lambda::Permission'))) {
-      expect(JSON.stringify(permission.Properties.FunctionName)).not.toContain(consumerId);
+    for (const id of ['aggregate', 'archive'] as const) {
+      const fnId = logicalId(stack, stack.functions[id]);
+      for (const method of methods) expect(JSON.stringify(method.Properties.Integration ?? {}), id).not.toContain(fnId);
+      // Firehose invokes the transformation with its own role, not through a resource policy.
+      for (const permission of Object.values(template.findResources('AWS::Lambda::Permission'))) {
+        expect(JSON.stringify(permission.Properties.FunctionName), id).not.toContain(fnId);
+      }
     }
   });
 });

@@ -62,7 +62,10 @@ describe('bucket and CDN', () => {
   });
 
   it('refuses plain HTTP to the bucket and lets only this distribution read it', () => {
-    const policy = Object.values(resources).find((r) => r.Type === 'AWS::S3::BucketPolicy')!;
+    const bucketId = logicalId(stack, stack.site.bucket);
+    const policy = Object.values(resources).find(
+      (r) => r.Type === 'AWS::S3::BucketPolicy' && r.Properties.Bucket.Ref === bucketId,
+    )!;
     const statements = policy.Properties.PolicyDocument.Statement as Record<string, any>[];
     expect(statements).toContainEqual(
       expect.objectContaining({

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { reportArchive } from './archive.js';
 import { reportBundles } from './bundles.js';
 import { startLocalStack } from '../src/local/index.js';
 import { mapLimit } from '../src/lib/concurrency.js';
@@ -145,10 +146,20 @@ try {
   }
   log(`   read cost per uncached query ≈ $${fmt((latency.cold[1].readUnits * USD_PER_MILLION_READ_UNITS) / 1e6, 7)}`);
 
+  // ------------------------------------------------------------------ 6. the archive (after the bundles below)
+  // The same traffic once more, for another site, through a stack that writes no archive.
+  const plain = await startLocalStack({ port: 0, storeEndpoint, archive: false });
+  const plainResult = await sendOverHttp(batches(liveTraffic('bench-noarchive.example', 7)), { url: plain.url, caughtUp: () => plain.caughtUp() });
+  await plain.close();
+  const archiveIngest = { events: liveEvents, seconds: liveResult.seconds, withoutArchiveSeconds: plainResult.seconds };
+
   // ------------------------------------------------------------------ 5. bundle sizes
   log();
   log('5. Lambda bundles (esbuild, minified ESM for node22, AWS SDK included, as infra bundles them; cold import under Node 22, median of 5 processes)');
   await reportBundles(log);
+  log();
+  log('6. The event archive: the writer, its bytes, and a DuckDB query over 30 days (bench/archive.ts)');
+  await reportArchive(log, archiveIngest);
   log();
   log(`Done in ${elapsed()}.`);
 } finally {
@@ -168,13 +179,16 @@ interface HttpRun {
 }
 
 /** Sends the requests, 8 in flight, then waits for the stream's consumer to count them. */
-async function sendOverHttp(requests: { session: Session; events: unknown[] }[], options: { recorded?: boolean } = {}): Promise<HttpRun> {
+async function sendOverHttp(
+  requests: { session: Session; events: unknown[] }[],
+  options: { recorded?: boolean; url?: string; caughtUp?: () => Promise<void> } = {},
+): Promise<HttpRun> {
   const recorder = options.recorded ? record(getDocumentClient(), storeEndpoint) : undefined;
   const latencies: number[] = [];
   const t0 = performance.now();
   await mapLimit(requests, CONCURRENCY, async ({ session, events }) => {
     const start = performance.now();
-    const response = await fetch(`${stack.url}/api/events`, {
+    const response = await fetch(`${options.url ?? stack.url}/api/events`, {
       method: 'POST',
       headers: {
         'Content-Type': 'text/plain;charset=UTF-8',
@@ -191,7 +205,7 @@ async function sendOverHttp(requests: { session: Session; events: unknown[] }[],
     latencies.push(performance.now() - start);
   });
   const t1 = performance.now();
-  await stack.caughtUp(600_000);
+  await (options.caughtUp ? options.caughtUp() : stack.caughtUp(600_000));
   const catchUpSeconds = (performance.now() - t1) / 1000;
   recorder?.detach();
   return { seconds: (t1 - t0) / 1000, latencies, ...(recorder && { capacity: totalsOf(recorder.requests) }), catchUpSeconds };

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openLocalArchive } from '../src/archive/local-archive.js';
 import { ARCHIVE_COLUMNS, ARCHIVE_PARTITION_JQ, type ArchiveRecord } from '../src/archive/record.js';
 import { startLocalStack, type LocalStack } from '../src/local/index.js';
 import { parseQuery } from '../src/query/request.js';
@@ -205,6 +206,35 @@ describe('the event archive and POST /api/v2/query', () => {
     const anonymous = await query(base, null);
     expect(anonymous.status).toBe(401);
     expect(typeof anonymous.json.error).toBe('string');
+  });
+
+  it('reads a closed day from a Parquet copy, and makes a new copy when a late event arrives for it', async () => {
+    const site = 'closed.test';
+    const day = today - 3 * DAY;
+    const label = new Date(day).toISOString().slice(0, 10);
+    const record = (i: number): ArchiveRecord => ({
+      site, id: `c-${i}`, session_id: `s-${i % 7}`, visitor: `v-${i % 7}`, time: day + i * 1000, kind: 'pageview', name: 'page_view',
+      path: `/p${i % 3}`, hostname: site, referrer: '', utm_source: '', utm_medium: '', utm_campaign: '',
+      browser: 'Firefox', os: 'Linux', device: 'desktop', country: 'FR', props: {}, engaged_ms: null, scroll: null,
+    });
+    const writer = openLocalArchive(stack.archiveDir);
+    // Written twice, as a redelivered batch would be.
+    writer.append(Array.from({ length: 30 }, (_, i) => record(i)));
+    writer.append(Array.from({ length: 30 }, (_, i) => record(i)));
+    const ask = () => query({ site_id: site, date_range: [label, label], metrics: ['pageviews', 'visitors'], dimensions: ['event:page'], filters: [['is', 'visit:country', ['FR']]] });
+    const first = await ask();
+    expect(Object.fromEntries(first.json.results.map((r: any) => [r.dimensions[0], r.metrics]))).toEqual({ '/p0': [10, 7], '/p1': [10, 7], '/p2': [10, 7] });
+    const cache = join(dirname(stack.archiveDir), 'archive-cache', `site=${site}`, `day=${label}`);
+    const copies = readdirSync(cache);
+    expect(copies).toHaveLength(1);
+    expect(copies[0]).toMatch(/\.parquet$/);
+    // An event a day late, for the closed day.
+    writer.append([record(30)]);
+    writer.close();
+    const second = await ask();
+    expect(second.json.results.find((r: any) => r.dimensions[0] === '/p0').metrics[0]).toBe(11);
+    expect(readdirSync(cache)).toHaveLength(1);
+    expect(readdirSync(cache)[0]).not.toBe(copies[0]);
   });
 
   it('exports the window’s events once each, as NDJSON and as CSV', async () => {

@@ -41,6 +41,8 @@ export interface LocalStackOptions {
   dashboardDir?: string;
   sdkDir?: string;
   examplesDir?: string;
+  /** False: no event archive is written (the bench compares ingest with and without it). */
+  archive?: boolean;
   /** Timeouts and the connection cap; each defaults to http-limits.ts (tests shrink them). */
   limits?: Partial<HttpLimits>;
 }
@@ -89,8 +91,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const { handler: count } = await import('../handlers/aggregate.js');
     // In AWS Firehose reads the stream on its own; here the archive takes each batch before
     // the counting does, so a batch delivered again is archived again (readers drop copies).
+    const archiving = options.archive !== false;
     const consume: Consumer = async (event) => {
-      archive.appendBatch(event);
+      if (archiving) archive.appendBatch(event);
       return count(event);
     };
     closeArchive = () => archive.close();

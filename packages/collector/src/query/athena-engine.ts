@@ -6,11 +6,12 @@
  * Not run here (Athena cannot run in this sandbox): its SQL is parsed by a Trino grammar in
  * the tests, and the table's columns are asserted equal to the archive record's.
  */
-import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand, StopQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { ARCHIVE_COLUMNS } from '../archive/record.js';
 import { StorageUnavailableError } from '../errors.js';
 import { ARCHIVE_ENV } from '../functions.js';
 import { sleep } from '../lib/concurrency.js';
+import { DAY_MS, dayLabel } from '../lib/time.js';
 import { athenaDialect, athenaLiteral } from './dialect.js';
 import type { QueryEngine, Row } from './engine.js';
 import type { BuiltQuery } from './sql.js';
@@ -44,7 +45,11 @@ export function athenaEngine(client: AthenaClient, workgroup: string, database: 
       const state = QueryExecution?.Status?.State;
       if (state === 'SUCCEEDED') break;
       if (state === 'FAILED' || state === 'CANCELLED') throw new StorageUnavailableError(`The archive query ${state.toLowerCase()}: ${QueryExecution?.Status?.StateChangeReason ?? ''}`);
-      if (Date.now() > deadline) throw new StorageUnavailableError('The archive query is taking too long; try a shorter date range');
+      if (Date.now() > deadline) {
+        // Given up on: stop it, or it scans (and bills) on to the workgroup's cutoff.
+        await client.send(new StopQueryExecutionCommand({ QueryExecutionId: id })).catch(() => undefined);
+        throw new StorageUnavailableError('The archive query is taking too long; try a shorter date range');
+      }
       await sleep(wait);
     }
     const rows: Row[] = [];
@@ -67,13 +72,11 @@ export function athenaEngine(client: AthenaClient, workgroup: string, database: 
     run,
     async *events(site, from, to) {
       const days: string[] = [];
-      for (let day = Math.floor(from / 86_400_000) * 86_400_000; day < to; day += 86_400_000) days.push(new Date(day).toISOString().slice(0, 10));
+      for (let day = Math.floor(from / DAY_MS) * DAY_MS; day < to; day += DAY_MS) days.push(dayLabel(day));
       const params: (string | number)[] = [];
       const bind = (v: string | number) => (params.push(v), '?');
       const source = dialect.source(site, days, bind);
-      const sql =
-        `SELECT ${ARCHIVE_COLUMNS.map((c) => c.name).join(', ')} FROM (SELECT a.*, row_number() OVER (PARTITION BY id ORDER BY time) AS copy FROM ${source} AS a ` +
-        `WHERE site = ${bind(site)} AND time >= ${bind(from)} AND time < ${bind(to)}) AS r WHERE copy = 1 ORDER BY time, id`;
+      const sql = `SELECT ${ARCHIVE_COLUMNS.map((c) => c.name).join(', ')} FROM ${source} AS a WHERE site = ${bind(site)} AND time >= ${bind(from)} AND time < ${bind(to)} ORDER BY time, id`;
       for (const row of await run({ sql, params, dimensions: 0 })) yield row;
     },
   };

@@ -2,8 +2,8 @@
  * The one SQL builder for both engines (dialect.ts says what differs): a query plan
  * (request.ts) becomes one statement over one site's archived events in the window.
  *
- *   raw      the site's events in [from, to)            (partitions pruned by the dialect)
- *   ev       one row per event id                        (a redelivered batch is archived twice)
+ *   ev       the site's events in [from, to), one row per event id (the dialect's source
+ *            prunes partitions and drops the copies a redelivered batch leaves)
  *   sessions per session: its first source, utm, device…, its page views, custom events and
  *            duration (a bounce: one page view at most and no custom event, as Plausible and the rollups count it)
  *   entries  per session: entry and exit page
@@ -68,8 +68,7 @@ export function buildQuery(plan: QueryPlan, dialect: Dialect): BuiltQuery {
 
   // In the order they appear in the text: every bind() pushes its value where its `?` is.
   const source = dialect.source(plan.siteId, days, (v) => bind(v));
-  const raw = `raw AS (SELECT * FROM ${source} AS a WHERE id IS NOT NULL AND site = ${bind(plan.siteId)} AND time >= ${bind(plan.from)} AND time < ${bind(plan.to)})`;
-  const ev = `ev AS (SELECT * FROM (SELECT raw.*, row_number() OVER (PARTITION BY id ORDER BY time) AS copy FROM raw) AS r WHERE copy = 1)`;
+  const ev = `ev AS (SELECT * FROM ${source} AS a WHERE id IS NOT NULL AND site = ${bind(plan.siteId)} AND time >= ${bind(plan.from)} AND time < ${bind(plan.to)})`;
   const first = (column: string) => `min_by(${column}, time) AS ${column}`;
   const sessions =
     `sessions AS (SELECT session_id, ${['referrer', 'utm_source', 'utm_medium', 'utm_campaign', 'device', 'browser', 'os', 'country'].map(first).join(', ')}, ` +
@@ -113,7 +112,7 @@ export function buildQuery(plan: QueryPlan, dialect: Dialect): BuiltQuery {
   }
   order.push(...dimGroup.map((d) => `${d} ASC`));
   const sql =
-    `WITH ${[raw, ev, sessions, entries, matched, per].join(',\n')}\n` +
+    `WITH ${[ev, sessions, entries, matched, per].join(',\n')}\n` +
     `SELECT g.*, t.total_visitors, count(*) OVER () AS total_rows FROM (${aggregates}) AS g CROSS JOIN (SELECT count(DISTINCT visitor) AS total_visitors FROM per) AS t\n` +
     `ORDER BY ${order.join(', ')}\nOFFSET ${Math.trunc(plan.offset)} LIMIT ${Math.trunc(plan.limit)}`;
   return { sql, params, dimensions: dims.length };

@@ -99,6 +99,7 @@ const num = (value: unknown): number => (value === null || value === undefined ?
 
 async function fromArchive(plan: QueryPlan): Promise<Groups> {
   const engine = await queryEngine();
+  await engine.prepare?.(plan.siteId, plan.from, plan.to);
   const built = buildQuery(plan, engine.dialect);
   const rows: Row[] = await engine.run(built);
   let rowsOut = rows;

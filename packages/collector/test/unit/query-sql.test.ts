@@ -2,6 +2,8 @@ import sqlParser from 'node-sql-parser';
 import { describe, expect, it } from 'vitest';
 import { handler as archiveTransform } from '../../src/handlers/archive.js';
 import { ARCHIVE_COLUMNS } from '../../src/archive/record.js';
+import type { AthenaClient } from '@aws-sdk/client-athena';
+import { athenaEngine } from '../../src/query/athena-engine.js';
 import { athenaDialect, athenaLiteral, duckdbDialect } from '../../src/query/dialect.js';
 import { parseQuery } from '../../src/query/request.js';
 import { buildQuery } from '../../src/query/sql.js';
@@ -42,7 +44,7 @@ describe('the SQL builder', () => {
 
   it('binds one value per placeholder, in order, for both engines', () => {
     for (const plan of plans) {
-      for (const dialect of [athenaDialect('db', 't'), duckdbDialect(() => ['/data/archive/site=a.example/day=2026-12-01/part.ndjson'])]) {
+      for (const dialect of [athenaDialect('db', 't'), duckdbDialect(() => ({ parquet: [], json: ['/data/archive/site=a.example/day=2026-12-01/part.ndjson'] }))]) {
         const { sql, params } = buildQuery(plan, dialect);
         expect((sql.match(/\?/g) ?? []).length).toBe(params.length);
         // Values are bound, never written into the text (the local file path aside).
@@ -99,5 +101,38 @@ describe('Firehose’s record transformation (handlers/archive.ts)', () => {
   it('marks a line of an unknown version ProcessingFailed, so Firehose keeps it under the error prefix', async () => {
     const { records } = await archiveTransform(firehose(JSON.stringify({ ...event, v: 99 })));
     expect(records[0]!.result).toBe('ProcessingFailed');
+  });
+});
+
+describe('the Athena engine (a stand-in client: Athena cannot run here)', () => {
+  it('starts the query in the workgroup with each value as one literal, waits for it, and reads every page of rows', async () => {
+    const sent: { name: string; input: Record<string, any> }[] = [];
+    let polls = 0;
+    const client = {
+      send: async (command: { constructor: { name: string }; input: Record<string, any> }) => {
+        sent.push({ name: command.constructor.name, input: command.input });
+        switch (command.constructor.name) {
+          case 'StartQueryExecutionCommand':
+            return { QueryExecutionId: 'q-1' };
+          case 'GetQueryExecutionCommand':
+            return { QueryExecution: { Status: { State: ++polls < 2 ? 'RUNNING' : 'SUCCEEDED' } } };
+          case 'GetQueryResultsCommand':
+            return command.input.NextToken
+              ? { ResultSet: { Rows: [{ Data: [{ VarCharValue: '/b' }, { VarCharValue: '2' }] }] } }
+              : { ResultSet: { Rows: [{ Data: [{ VarCharValue: 'd0' }, { VarCharValue: 'visitors' }] }, { Data: [{ VarCharValue: '/a' }, { VarCharValue: '5' }] }] }, NextToken: 'next' };
+          default:
+            throw new Error(`unexpected ${command.constructor.name}`);
+        }
+      },
+    };
+    const engine = athenaEngine(client as unknown as AthenaClient, 'liveinsight-dev', 'liveinsight_dev', 'events');
+    const plan = parseQuery({ site_id: "a.example", date_range: 'day', metrics: ['visitors'], dimensions: ['event:page'], filters: [['is', 'event:page', ["/it's"]]] }, Date.now());
+    const rows = await engine.run(buildQuery(plan, engine.dialect));
+    expect(rows).toEqual([{ d0: '/a', visitors: '5' }, { d0: '/b', visitors: '2' }]);
+    const start = sent.find((s) => s.name === 'StartQueryExecutionCommand')!.input;
+    expect(start).toMatchObject({ WorkGroup: 'liveinsight-dev', QueryExecutionContext: { Database: 'liveinsight_dev' } });
+    expect(start.ExecutionParameters).toContain("'/it''s'");
+    expect(start.ExecutionParameters[0]).toBe("'a.example'");
+    expect((start.QueryString as string).match(/\?/g)).toHaveLength(start.ExecutionParameters.length);
   });
 });
