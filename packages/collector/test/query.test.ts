@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLocalArchive } from '../src/archive/local-archive.js';
 import { ARCHIVE_COLUMNS, ARCHIVE_PARTITION_JQ, type ArchiveRecord } from '../src/archive/record.js';
 import { startLocalStack, type LocalStack } from '../src/local/index.js';
+import { duckdbEngine } from '../src/query/duckdb-engine.js';
 import { parseQuery } from '../src/query/request.js';
 import { runQuery } from '../src/service/query.js';
 import { CHROME_UA, IPHONE_UA, newSessionId, wireEvent } from './support/api.js';
@@ -163,7 +164,20 @@ describe('the event archive and POST /api/v2/query', () => {
     }
     const { json } = await query({ site_id: SITE, date_range: 'day', metrics: ['visitors', 'pageviews'] });
     expect(json.meta.engine).toBe('rollups');
+    // Time labels name every bucket, including the empty ones, as the rows label theirs.
+    const hourly = await query({ site_id: SITE, date_range: 'day', metrics: ['pageviews'], dimensions: ['time:hour'], include: { time_labels: true } });
+    expect(hourly.json.meta.time_labels).toHaveLength(24);
+    for (const row of hourly.json.results) expect(hourly.json.meta.time_labels).toContain(row.dimensions[0]);
+    const weekly = await query({ site_id: SITE, date_range: '28d', metrics: ['pageviews'], dimensions: ['time:week'], include: { time_labels: true } });
+    for (const row of weekly.json.results) expect(weekly.json.meta.time_labels).toContain(row.dimensions[0]);
     expect(json.results[0].metrics).toEqual([visits.length, visits.reduce((sum, v) => sum + v.pages.length, 0)]);
+  });
+
+  it('runs DuckDB with automatic extension downloads off: nothing reaches for the network', async () => {
+    const engine = duckdbEngine(stack.archiveDir);
+    const [row] = await engine.run({ sql: "SELECT current_setting('autoinstall_known_extensions') AS install, current_setting('autoload_known_extensions') AS load", params: [], dimensions: 0 });
+    engine.close();
+    expect(row).toEqual({ install: false, load: false });
   });
 
   it('never reads another site, whatever a value, a property key or a dimension name holds', async () => {

@@ -58,13 +58,28 @@ export async function runQuery(plan: QueryPlan, now: number, options: { engine?:
   if (plan.include.totalRows) meta.total_rows = groups.totalRows;
   if (plan.include.timeLabels) {
     const unit = plan.dimensions.find((d) => d.startsWith('time:'));
-    if (unit === 'time:day') {
-      const labels: string[] = [];
-      for (let day = plan.from; day < plan.to; day += DAY_MS) labels.push(dayLabel(day));
-      meta.time_labels = labels;
-    }
+    if (unit) meta.time_labels = timeLabels(unit.slice(5) as 'hour' | 'day' | 'week' | 'month', plan.from, plan.to);
   }
   return { results, meta, query: plan.echo };
+}
+
+/** Every bucket of the window, labelled as the time dimensions label them (dialect.ts FORMAT). */
+export function timeLabels(unit: 'hour' | 'day' | 'week' | 'month', from: number, to: number): string[] {
+  const labels: string[] = [];
+  const start = new Date(from);
+  if (unit === 'hour') {
+    for (let t = Math.floor(from / 3_600_000) * 3_600_000; t < to; t += 3_600_000) labels.push(`${iso(t).slice(0, 13).replace('T', ' ')}:00:00`);
+  } else if (unit === 'day') {
+    for (let t = Math.floor(from / DAY_MS) * DAY_MS; t < to; t += DAY_MS) labels.push(dayLabel(t));
+  } else if (unit === 'week') {
+    // Weeks start on Monday, as date_trunc('week') does.
+    const day = Math.floor(from / DAY_MS) * DAY_MS;
+    const monday = day - ((new Date(day).getUTCDay() + 6) % 7) * DAY_MS;
+    for (let t = monday; t < to; t += 7 * DAY_MS) labels.push(dayLabel(t));
+  } else {
+    for (let m = Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), 1); m < to; m = Date.UTC(new Date(m).getUTCFullYear(), new Date(m).getUTCMonth() + 1, 1)) labels.push(dayLabel(m));
+  }
+  return labels;
 }
 
 function metric(name: Metric, a: Aggregates, totalVisitors: number): number {
