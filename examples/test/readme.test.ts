@@ -116,9 +116,13 @@ const EXERCISED: Exercised[] = [
     },
   },
   {
-    command: /^apt-get (update|install( -y)?( --no-install-recommends)? chromium)$/,
-    where: '.ci/run installs Chromium when it is missing',
-    check: () => expect(read('.ci/run')).toMatch(/apt-get install\b.*\bchromium/),
+    command: /^apt-get (update|install( -y)?( --no-install-recommends)? chromium( jq)?)$/,
+    where: '.ci/run installs Chromium and jq when they are missing',
+    check: (command) => {
+      const ci = read('.ci/run');
+      expect(ci).toMatch(/apt-get install\b/);
+      for (const name of command.split(' ').slice(-2).filter((w) => w === 'chromium' || w === 'jq')) expect(ci).toMatch(new RegExp(`missing\\+=\\(${name}\\)`));
+    },
   },
   {
     command: /^(npx )?cdk (bootstrap|deploy|destroy)\b/,
