@@ -1,22 +1,23 @@
 import type { RealtimeData, StatsData } from '@liveinsight/contract';
 import type { ApiClient, ApiError } from './api/client.js';
+import type { LiveQuery, PageStats } from './api/query-results.js';
 import { createController, type Controller, type ControllerEvent } from './controller.js';
 import { byId, fill, h } from './dom.js';
 import { csvFileName, downloadCsv, toCsv, toCsvSections, type Table } from './format/csv.js';
 import { countedNote, formatCount, pageviewsLabel } from './format/format.js';
 import { describeWindow } from './format/window.js';
 import { allBreakdownTables, createBreakdownsPanel } from './panels/breakdowns.js';
-import { breakdownsNote, sectionCaveats } from './panels/caveats.js';
+import { archiveNote, breakdownsNote, sectionCaveats } from './panels/caveats.js';
 import { createChartPanel, timeseriesTable } from './panels/chart.js';
-import { renderFilterChip } from './panels/filters.js';
+import { createFilterForm, renderFilterChips } from './panels/filters.js';
 import { healthTable, renderHealth } from './panels/health.js';
 import { intervalButtons } from './panels/intervals.js';
-import { realtimeTables, renderRealtime } from './panels/realtime.js';
+import { realtimeTables, renderLiveQuery, renderRealtime } from './panels/realtime.js';
 import { createSettingsPanel } from './panels/settings.js';
 import { installSnippet } from './panels/snippet.js';
 import { renderTotals, totalsTable } from './panels/totals.js';
 import type { KeyStore } from './state/key-store.js';
-import { PERIODS, type Period } from './state/view-state.js';
+import { PERIODS, serializeFragment, withFilter, type Filter, type Period } from './state/view-state.js';
 
 export { REALTIME_REFRESH_MS, STATS_REFRESH_MS } from './controller.js';
 
@@ -78,8 +79,13 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
   const { signal } = lifetime;
 
   const chart = createChartPanel(byId('chart'), byId('chart-legend'), byId('chart-note'));
+  /** A chip from a breakdown row or the form joins the others (withFilter says how). */
+  const addFilter = (filter: Filter) => controller.navigate({ filters: withFilter(controller.view.filters, filter) });
+  createFilterForm(byId('filter-form'), addFilter);
+  /** The chips last drawn, so that a refresh leaves an open operator select alone. */
+  let chipsShown: string | undefined;
   const breakdowns = createBreakdownsPanel(byId('breakdowns'), {
-    onFilter: (filter) => controller.navigate({ filter }),
+    onFilter: addFilter,
     onExport: (cardId) => {
       const table = breakdowns.table(cardId);
       if (table) exportTable(table.name, table.table);
@@ -164,14 +170,16 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
     el.snippet.textContent = installSnippet(site ?? 'example.com', location.origin, apiBase);
   }
 
-  function renderStats(data: StatsData): void {
+  function renderStats(data: PageStats): void {
     renderToolbar();
     el.periodLabel.textContent = describeWindow(data);
     renderTotals(el.metrics, data);
+    byId('totals-source').textContent = archiveNote(data.served?.totals);
+    byId('chart-source').textContent = archiveNote(data.served?.timeseries);
     byId('totals-note').textContent = sectionCaveats(data, 'totals').map((reason) => `≈ ${reason}`).join(' ');
     renderBreakdownsNote(data);
     chart.render(data);
-    breakdowns.render(data);
+    breakdowns.render(data, controller.view.filters);
     renderHealth(el.healthBody, data.health);
     renderFootnote(data);
   }
@@ -183,14 +191,19 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
     note.hidden = lines.length === 0;
   }
 
-  function renderRealtimePanel(data: RealtimeData): void {
-    el.liveCount.textContent = formatCount(data.active_sessions);
-    el.liveCount.dataset.value = String(data.active_sessions);
-    byId('live-label').textContent = data.active_sessions === 1 ? 'visitor online' : 'visitors online';
-    renderRealtime(el.realtimeBody, data);
+  function renderRealtimePanel(data: RealtimeData | LiveQuery): void {
+    const full = 'per_minute' in data;
+    const live = full ? data.active_sessions : data.visitors;
+    el.liveCount.textContent = formatCount(live);
+    el.liveCount.dataset.value = String(live);
+    byId('live-label').textContent = live === 1 ? 'visitor online' : 'visitors online';
+    if (full) renderRealtime(el.realtimeBody, data);
+    else renderLiveQuery(el.realtimeBody, data);
+    // GET /api/realtime reads the live sessions; under chips the numbers come from the archive, which Firehose fills in batches.
+    byId('realtime-note').textContent = full ? '' : 'from the archive, up to ~5 minutes behind in AWS';
   }
 
-  function renderFootnote(data: StatsData): void {
+  function renderFootnote(data: PageStats): void {
     const { meta } = data;
     const generated = new Date(meta.generated_at);
     fill(
@@ -200,7 +213,7 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
         null,
         `Updated ${Number.isNaN(generated.getTime()) ? meta.generated_at : generated.toLocaleTimeString()} · `,
         `buckets are ${meta.timezone} ${meta.bucket}s · `,
-        `${formatCount(meta.items_read)} rollup items read`,
+        data.served ? `asked of POST /api/v2/query (${data.served.totals.engine})` : `${formatCount(meta.items_read)} rollup items read`,
         meta.other_folded ? ' · rare values are grouped as (other)' : '',
         countedNote(meta.counted_until, generated),
       ),
@@ -244,9 +257,15 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
       (el.customRange.elements.namedItem('from') as HTMLInputElement).value = view.from;
       (el.customRange.elements.namedItem('to') as HTMLInputElement).value = view.to;
     }
-    renderFilterChip(el.filters, view.filter, () => controller.navigate({ filter: undefined }));
-    // GET /api/realtime takes no filter: say so rather than let live numbers pass as filtered.
-    byId('realtime-note').textContent = view.filter ? 'all traffic, unfiltered' : '';
+    const chips = view.filters ?? [];
+    const shown = serializeFragment({ period: view.period, filters: chips });
+    if (shown !== chipsShown) {
+      chipsShown = shown;
+      renderFilterChips(el.filters, chips, {
+        onRemove: (index) => controller.navigate({ filters: chips.filter((_, i) => i !== index) }),
+        onOperator: (index, op) => controller.navigate({ filters: chips.map((f, i) => (i === index ? { ...f, op } : f)) }),
+      });
+    }
     fill(el.intervals, ...intervalButtons(stats, view, (interval) => controller.navigate({ interval })));
   }
 
@@ -317,7 +336,7 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
     controller.navigate({ period: 'custom', from: from <= to ? from : to, to: from <= to ? to : from });
   });
 
-  el.picker.addEventListener('change', () => controller.navigate({ site: el.picker.value, filter: undefined }));
+  el.picker.addEventListener('change', () => controller.navigate({ site: el.picker.value, filters: undefined }));
 
   el.signinForm.addEventListener('submit', (event) => {
     event.preventDefault();

@@ -1,20 +1,28 @@
 /**
  * The dashboard's state and its loads, apart from the page: what is shown (the view in the
- * URL fragment), the last answers of GET /api/sites, /api/stats, /api/realtime and the
- * site's settings, which screen is up, whether the key in use may be remembered, and the
- * refresh timers. Views subscribe and read `controller.*`; they change things only through
- * `navigate`, `refresh`, `retry`, `signIn`, `loadSettings` and `saveSettings`.
+ * URL fragment), the last answers of GET /api/sites, /api/stats (or, for chips it cannot
+ * take, POST /api/v2/query), /api/realtime and the site's settings, which screen is up,
+ * whether the key in use may be remembered, and the refresh timers. Views subscribe and
+ * read `controller.*`; they change things only through `navigate`, `refresh`, `retry`,
+ * `signIn`, `loadSettings` and `saveSettings`.
  */
 
 import type { KeySummary, RealtimeData, SiteSettings, SiteSettingsData, SiteSummary, StatsData } from '@liveinsight/contract';
 import { ApiError, type ApiClient } from './api/client.js';
+import { archiveStats, liveQuery, type LiveQuery, type PageStats } from './api/query-results.js';
 import type { KeyStore } from './state/key-store.js';
-import { parseFragment, sameWindow, serializeFragment, statsQuery, withChanges, type ViewState } from './state/view-state.js';
+import { parseFragment, sameWindow, serializeFragment, statsFilter, statsQuery, withChanges, type ViewState } from './state/view-state.js';
 
 /** The live counter's refresh, as the issue asks: every 10 seconds while the tab is visible. */
 export const REALTIME_REFRESH_MS = 10_000;
 /** Stats of a window that ends now are refreshed too, less often: rollups move slower than the counter. */
 export const STATS_REFRESH_MS = 60_000;
+/**
+ * Views answered from the archive refresh less often still: in AWS it is up to ~5 minutes
+ * behind (Firehose buffers), and each refresh is a dozen Athena queries, billed by the scan.
+ * Their realtime panel refreshes once a minute (STATS_REFRESH_MS), not every 10 seconds.
+ */
+export const ARCHIVE_REFRESH_MS = 300_000;
 
 export type Screen = 'loading' | 'signin' | 'empty' | 'dashboard';
 
@@ -54,8 +62,9 @@ export interface Controller {
   readonly screen: Screen;
   readonly sites: readonly SiteSummary[];
   /** The last stats answer for the current site (it may be for the previous window while a new one loads). */
-  readonly stats: StatsData | undefined;
-  readonly realtime: RealtimeData | undefined;
+  readonly stats: PageStats | undefined;
+  /** GET /api/realtime's answer, or without it (the view has chips) what POST /api/v2/query counted. */
+  readonly realtime: RealtimeData | LiveQuery | undefined;
   /**
    * Set while the key in use may do more than read (admin, backfill): it is then held for
    * this page load only, never stored, and the page says so.
@@ -101,10 +110,13 @@ export function createController({ api, keys }: ControllerDeps): Controller {
   let view: ViewState = takeFragment().state;
   let screen: Screen = 'loading';
   let sites: SiteSummary[] = [];
-  let stats: StatsData | undefined;
+  let stats: PageStats | undefined;
   /** The view `stats` answered: its `meta.intervals` hold for that window and filter only. */
   let statsView: ViewState | undefined;
-  let realtime: RealtimeData | undefined;
+  let realtime: RealtimeData | LiveQuery | undefined;
+  /** When the last stats and realtime requests started (ms), for the slower refresh of archive views. */
+  let statsAt = 0;
+  let realtimeAt = 0;
   let settings: SiteSettingsData | undefined;
   let settingsError: unknown;
   let settingsRequest = 0;
@@ -280,10 +292,14 @@ export function createController({ api, keys }: ControllerDeps): Controller {
     if (!site) return;
     const request = ++statsRequest;
     const asked = view;
+    const rollups = statsFilter(asked.filters) !== undefined;
+    statsAt = Date.now();
     if (!quiet) emit({ type: 'busy', busy: true });
     emit({ type: 'toolbar' });
     try {
-      const data = await api.stats(statsQuery({ ...asked, site }, { include: 'health' }, offeredFor(asked)));
+      const data = rollups
+        ? await api.stats(statsQuery({ ...asked, site }, { include: 'health' }, offeredFor(asked)))
+        : await fromArchive(site, asked, quiet);
       if (request !== statsRequest || signal.aborted) return;
       stats = data;
       statsView = asked;
@@ -293,7 +309,7 @@ export function createController({ api, keys }: ControllerDeps): Controller {
         replaceView(withChanges(view, {}, data.meta.intervals));
       }
       const nothing = data.totals.pageviews === 0 && data.totals.events === 0 && data.totals.sessions === 0;
-      if (nothing && !data.filter && !sites.some((s) => s.site_id === data.site_id)) {
+      if (nothing && !asked.filters && !sites.some((s) => s.site_id === data.site_id)) {
         showEmpty();
         return;
       }
@@ -303,7 +319,7 @@ export function createController({ api, keys }: ControllerDeps): Controller {
       if (request !== statsRequest || signal.aborted) return;
       // An interval the API refuses for this window (hours for a year): ask without it,
       // and the answer lists what it allows.
-      if (error instanceof ApiError && error.status === 400 && asked.interval && sameWindow(view, asked)) {
+      if (rollups && error instanceof ApiError && error.status === 400 && asked.interval && sameWindow(view, asked)) {
         replaceView(withChanges(view, { interval: undefined }));
         void loadStats(quiet);
         return;
@@ -314,12 +330,35 @@ export function createController({ api, keys }: ControllerDeps): Controller {
     }
   }
 
+  /** A view whose chips GET /api/stats cannot take: every panel from POST /api/v2/query, asked at once. */
+  async function fromArchive(site: string, asked: ViewState, quiet: boolean): Promise<PageStats> {
+    const [data, health] = await Promise.all([archiveStats((body) => api.query(body), site, asked, statsAt), healthFor(site, asked, quiet)]);
+    return health ? { ...data, health } : data;
+  }
+
+  /**
+   * The ingestion health beside an archive view: no chip narrows it, so the last answer's
+   * serves while the window is the same; else GET /api/stats without the chips tells it
+   * (rollups, bounded). A failure there leaves the card empty rather than failing the view.
+   */
+  async function healthFor(site: string, asked: ViewState, quiet: boolean): Promise<StatsData['health']> {
+    const unfiltered = (state: ViewState) => ({ ...state, filters: undefined, interval: undefined });
+    if (!quiet && stats?.health && statsView && sameWindow(unfiltered(statsView), unfiltered(asked))) return stats.health;
+    return api
+      .stats(statsQuery({ ...unfiltered(asked), site }, { include: 'health' }))
+      .then((data) => data.health)
+      .catch(() => undefined);
+  }
+
   async function loadRealtime(): Promise<void> {
     const site = view.site;
     if (!site) return;
     const request = ++realtimeRequest;
+    const filters = view.filters;
+    realtimeAt = Date.now();
     try {
-      const data = await api.realtime(site);
+      // GET /api/realtime takes no filter: with chips the archive counts the last minutes.
+      const data = filters ? await liveQuery((body) => api.query(body), site, filters, realtimeAt) : await api.realtime(site);
       if (request !== realtimeRequest || signal.aborted) return;
       realtime = data;
       emit({ type: 'realtime' });
@@ -352,6 +391,7 @@ export function createController({ api, keys }: ControllerDeps): Controller {
 
   function apply(next: ViewState): void {
     const siteChanged = next.site !== view.site;
+    const chipsChanged = serializeFragment({ period: view.period, filters: view.filters }) !== serializeFragment({ period: view.period, filters: next.filters });
     view = next;
     if (siteChanged) {
       stats = undefined;
@@ -364,16 +404,24 @@ export function createController({ api, keys }: ControllerDeps): Controller {
     }
     emit({ type: 'view', siteChanged });
     if (siteChanged) void loadSites();
-    else void loadStats();
+    else {
+      void loadStats();
+      if (chipsChanged) void loadRealtime();
+    }
   }
 
   function startTimers(): void {
     stopTimers();
     if (document.hidden || !view.site) return;
-    timers.push(window.setInterval(() => void loadRealtime(), REALTIME_REFRESH_MS));
     timers.push(
       window.setInterval(() => {
-        if (stats && Date.parse(stats.to) >= Date.now() - STATS_REFRESH_MS) void loadStats(true);
+        if (!view.filters || Date.now() - realtimeAt >= STATS_REFRESH_MS) void loadRealtime();
+      }, REALTIME_REFRESH_MS),
+    );
+    timers.push(
+      window.setInterval(() => {
+        const due = !stats?.served || Date.now() - statsAt >= ARCHIVE_REFRESH_MS;
+        if (stats && due && Date.parse(stats.to) >= Date.now() - STATS_REFRESH_MS) void loadStats(true);
       }, STATS_REFRESH_MS),
     );
   }

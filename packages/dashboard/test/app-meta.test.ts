@@ -28,6 +28,7 @@ function open(hash: string, stats: (query: URLSearchParams) => StatsData) {
       return Promise.resolve().then(() => stats(query));
     },
     realtime: (): Promise<RealtimeData> => Promise.resolve(realtimeFixture()),
+    query: () => Promise.reject(new Error('GET /api/stats answers these views')),
     // A collector older than key scopes and site settings.
     key: () => Promise.reject(new ApiError(404, 'No such endpoint')),
     settings: () => Promise.reject(new ApiError(404, 'No such endpoint')),

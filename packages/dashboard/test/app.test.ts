@@ -31,6 +31,7 @@ function fakeApi(
     sites: () => call(answers.sites),
     stats: () => call(answers.stats),
     realtime: () => call(answers.realtime),
+    query: () => call(undefined),
     key: () => call(answers.key ?? noSuchEndpoint),
     settings: () => call(noSuchEndpoint),
     saveSettings: () => call(noSuchEndpoint),

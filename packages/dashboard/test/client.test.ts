@@ -71,6 +71,30 @@ describe('api client', () => {
     });
   });
 
+  it('POSTs a v2 query with the read key and returns Plausible\'s answer as sent, without the envelope', async () => {
+    const body = { results: [{ dimensions: ['/a'], metrics: [3, 4] }], meta: { engine: 'archive', generated_at: '2025-03-05T14:02:00.000Z' }, query: { date_range: ['a', 'b'] } };
+    const fetchImpl = fakeFetch(() => json(200, body));
+    const api = createApiClient({ apiBase: 'https://api.example', key: () => 'read-key', fetch: fetchImpl });
+    const request = { site_id: 'a.test', date_range: '7d', metrics: ['visitors', 'pageviews'], dimensions: ['event:page'] };
+    expect(await api.query(request)).toEqual(body);
+    const [url, init] = fetchImpl.mock.calls[0]! as [string, RequestInit];
+    expect(url).toBe('https://api.example/api/v2/query');
+    expect(init.method).toBe('POST');
+    expect(init.headers).toMatchObject({ 'X-API-Key': 'read-key', 'Content-Type': 'application/json' });
+    expect(JSON.parse(init.body as string)).toEqual(request);
+  });
+
+  it('reads a v2 error from its `error` field, and a refused key as unauthorized', async () => {
+    const bad = createApiClient({ apiBase: '', key: () => 'k', fetch: fakeFetch(() => json(400, { error: 'filters[0]: unknown operator "nope"' })) });
+    await expect(bad.query({ site_id: 'a', date_range: '7d', metrics: ['visitors'] })).rejects.toMatchObject({ status: 400, message: 'filters[0]: unknown operator "nope"' });
+    const refused = createApiClient({ apiBase: '', key: () => 'k', fetch: fakeFetch(() => json(401, { error: 'Invalid API key' })) });
+    const error = await refused.query({ site_id: 'a', date_range: '7d', metrics: ['visitors'] }).catch((e: unknown) => e);
+    expect((error as ApiError).unauthorized).toBe(true);
+    // A collector without the route answers in the envelope.
+    const older = createApiClient({ apiBase: '', key: () => 'k', fetch: fakeFetch(() => json(404, { status: 'error', message: 'No such endpoint' })) });
+    await expect(older.query({ site_id: 'a', date_range: '7d', metrics: ['visitors'] })).rejects.toMatchObject({ status: 404, message: 'No such endpoint' });
+  });
+
   it('fills fields an older collector does not send yet', async () => {
     const api = createApiClient({ apiBase: '', key: () => undefined, fetch: fakeFetch(() => json(200, { status: 'success', data: { totals: { pageviews: 5 } } })) });
     const data = await api.stats(new URLSearchParams());

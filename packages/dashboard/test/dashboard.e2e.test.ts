@@ -86,6 +86,18 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium against the local stack
     await page.locator('#dashboard[aria-busy="false"]').waitFor({ timeout: 15_000 });
   }
 
+  /** POST /api/v2/query as any script asks it, with the Bearer header. */
+  async function query(body: Record<string, unknown>): Promise<{ results: { dimensions: string[]; metrics: number[] }[]; meta: { engine: string } }> {
+    const response = await fetch(`${stack.url}/api/v2/query`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const answer = (await response.json()) as { results: { dimensions: string[]; metrics: number[] }[]; meta: { engine: string }; error?: string };
+    expect(response.status, answer.error).toBe(200);
+    return answer;
+  }
+
   async function metric(page: Page, id: string): Promise<{ value: number; text: string }> {
     const element = page.locator(`.metric[data-metric="${id}"] .metric-value`);
     return { value: Number(await element.getAttribute('data-value')), text: (await element.textContent()) ?? '' };
@@ -177,7 +189,7 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium against the local stack
     expect(shownPages).toEqual(stats.breakdowns.pages.slice(0, shownPages.length).map(({ value, visitors, pageviews }) => ({ value, visitors, pageviews })));
     expect(shownPages.length).toBe(Math.min(stats.breakdowns.pages.length, 8));
 
-    const events = await page.locator('[data-card="events"] tr.clickable').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.value));
+    const events = await page.locator('[data-card="events"] tr.clickable:not(.prop-row)').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.value));
     expect(events).toEqual(stats.breakdowns.events.map((e) => e.value));
 
     // The live counter and the realtime panel.
@@ -217,7 +229,8 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium against the local stack
     await page.locator('[data-card="pages"] tr[data-value="/pricing"] .row-button').click();
     const chip = page.locator('#filters .chip');
     await chip.waitFor();
-    expect(await chip.locator('.chip-dimension').textContent()).toBe('Page is');
+    expect(await chip.locator('.chip-dimension').textContent()).toBe('Page');
+    expect(await chip.locator('.chip-op').inputValue()).toBe('is');
     expect(await chip.locator('.chip-value').textContent()).toBe('/pricing');
     expect(new URL(page.url()).hash).toContain('filter=page%3A%2Fpricing');
 
@@ -242,6 +255,39 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium against the local stack
     await expect.poll(async () => (await metric(page, 'pageviews')).value, { timeout: 10_000 }).toBe(unfiltered.totals.pageviews);
     expect(await page.locator('#filters .chip').count()).toBe(0);
     expect(await page.locator('#breakdowns-note').isVisible()).toBe(false);
+    expect(trouble.problems).toEqual([]);
+    await context.close();
+  });
+
+  it('answers chips GET /api/stats cannot take from POST /api/v2/query, and says the archive answered', async () => {
+    const context = await signedIn();
+    const page = await context.newPage();
+    const trouble = watch(page, stack.url);
+    await openDashboard(page, `site=${SITE}&period=7d&filter=country%3ADE&filter=%7Epage%3Apricing`);
+    const filters = [
+      ['is', 'visit:country', ['DE']],
+      ['contains', 'event:page', ['pricing']],
+    ];
+    const totals = await query({ site_id: SITE, date_range: '7d', metrics: ['visitors', 'visits', 'pageviews', 'bounce_rate', 'visit_duration', 'events'], filters });
+    expect(totals.meta.engine).toBe('archive');
+    const [visitors, visits, pageviews, bounceRate, duration, events] = totals.results[0]!.metrics as number[];
+    expect(pageviews).toBeGreaterThan(0);
+    await expect.poll(async () => (await metric(page, 'pageviews')).value, { timeout: 15_000 }).toBe(pageviews);
+    expect((await metric(page, 'visitors')).value).toBe(visitors);
+    expect((await metric(page, 'sessions')).value).toBe(visits);
+    expect((await metric(page, 'bounce_rate')).value).toBe(bounceRate! / 100);
+    expect((await metric(page, 'avg_duration_s')).value).toBe(duration);
+    expect((await metric(page, 'events')).value).toBe(events! - pageviews!);
+
+    const pages = await query({ site_id: SITE, date_range: '7d', metrics: ['visitors', 'pageviews'], dimensions: ['event:page'], filters, pagination: { limit: 100 } });
+    const shownPages = await page.locator('[data-card="pages"] tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.value));
+    expect(shownPages).toEqual(pages.results.slice(0, 8).map((row) => row.dimensions[0]));
+
+    expect(await page.locator('#filters .chip .chip-op').evaluateAll((selects) => selects.map((s) => (s as HTMLSelectElement).value))).toEqual(['is', 'contains']);
+    expect(await page.locator('#totals-source').textContent()).toMatch(/^from the archive · \S/);
+    expect(await page.locator('#chart-source').textContent()).toMatch(/^from the archive · \S/);
+    expect(await page.locator('#chart canvas').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('#realtime-note').textContent()).toBe('from the archive, up to ~5 minutes behind in AWS');
     expect(trouble.problems).toEqual([]);
     await context.close();
   });

@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../src/api/client.js';
 import { createBreakdownsPanel, eventsTable, groupedProps } from '../src/panels/breakdowns.js';
-import { allCaveats, breakdownsNarrowed, breakdownsNote, sectionCaveats } from '../src/panels/caveats.js';
+import { allCaveats, archiveNote, breakdownsNarrowed, breakdownsNote, sectionCaveats } from '../src/panels/caveats.js';
 import { intervalButtons } from '../src/panels/intervals.js';
-import { renderFilterChip } from '../src/panels/filters.js';
+import { createFilterForm, renderFilterChips } from '../src/panels/filters.js';
 import { healthTable, renderHealth } from '../src/panels/health.js';
-import { realtimeTables, renderRealtime } from '../src/panels/realtime.js';
+import { realtimeTables, renderLiveQuery, renderRealtime } from '../src/panels/realtime.js';
 import { installSnippet } from '../src/panels/snippet.js';
 import { draftOf, documentOf, renderSettings } from '../src/panels/settings.js';
 import { renderTotals, totalsTable } from '../src/panels/totals.js';
@@ -50,6 +50,18 @@ describe('totals', () => {
     expect(change('events').textContent).toBe('new');
   });
 
+  it('shows a dash, not "no change", where there is no previous period to compare with', () => {
+    const none = { pageviews: NaN, visitors: NaN, sessions: NaN, bounce_rate: NaN, avg_duration_s: NaN, events: NaN };
+    renderTotals(root, statsFixture({ previous: none }));
+    const change = root.querySelector<HTMLElement>('[data-metric="pageviews"] .metric-change')!;
+    expect(change.textContent).toBe('—');
+    expect(change.title).toBe('Not compared with the previous period under these filters');
+    expect(root.querySelector('[data-metric="views_per_session"] .metric-change')!.textContent).toBe('—');
+    const rows = totalsTable(statsFixture({ previous: none })).rows;
+    expect(rows.find((r) => r[0] === 'pageviews')).toEqual(['pageviews', 1234, NaN, '']);
+    expect(rows.find((r) => r[0] === 'views_per_session')).toEqual(['views_per_session', 3.09, NaN, '']);
+  });
+
   it('exports the same numbers as CSV rows', () => {
     const table = totalsTable(statsFixture());
     expect(table.rows.find((r) => r[0] === 'pageviews')).toEqual(['pageviews', 1234, 1000, '+23%']);
@@ -75,13 +87,50 @@ describe('breakdowns', () => {
     const panel = createBreakdownsPanel(root, { onFilter, onExport: vi.fn() });
     panel.render(statsFixture());
     root.querySelector<HTMLElement>('[data-card="pages"] tr[data-value="/"]')!.click();
-    expect(onFilter).toHaveBeenLastCalledWith({ dimension: 'page', value: '/' });
+    expect(onFilter).toHaveBeenLastCalledWith({ dimension: 'page', op: 'is', value: '/' });
     root.querySelector<HTMLButtonElement>('[data-card="devices"] [data-tab="os"]')!.click();
     root.querySelector<HTMLButtonElement>('[data-card="devices"] tr[data-value="Linux"] .row-button')!.click();
-    expect(onFilter).toHaveBeenLastCalledWith({ dimension: 'os', value: 'Linux' });
+    expect(onFilter).toHaveBeenLastCalledWith({ dimension: 'os', op: 'is', value: 'Linux' });
     root.querySelector<HTMLElement>('[data-card="events"] tr[data-value="signup<script>"]')!.click();
-    expect(onFilter).toHaveBeenLastCalledWith({ dimension: 'event', value: 'signup<script>' });
-    expect(onFilter).toHaveBeenCalledTimes(3);
+    expect(onFilter).toHaveBeenLastCalledWith({ dimension: 'event', op: 'is', value: 'signup<script>' });
+    // Entry pages are a dimension of their own now: POST /api/v2/query filters on visit:entry_page.
+    root.querySelector<HTMLButtonElement>('[data-card="pages"] [data-tab="entry_pages"]')!.click();
+    root.querySelector<HTMLElement>('[data-card="pages"] tr[data-value="/"]')!.click();
+    expect(onFilter).toHaveBeenLastCalledWith({ dimension: 'entry_page', op: 'is', value: '/' });
+    expect(onFilter).toHaveBeenCalledTimes(4);
+  });
+
+  it('applies a clicked property row as a chip on that property', () => {
+    const onFilter = vi.fn<(filter: Filter) => void>();
+    createBreakdownsPanel(root, { onFilter, onExport: vi.fn() }).render(statsFixture());
+    const row = root.querySelector<HTMLElement>('[data-card="events"] tr.prop-row[data-key="plan"]')!;
+    row.querySelector<HTMLButtonElement>('.row-button')!.click();
+    expect(onFilter).toHaveBeenCalledExactlyOnceWith({ dimension: 'event:props:plan', op: 'is', value: '<i>pro</i>' });
+    row.click();
+    expect(onFilter).toHaveBeenCalledTimes(2);
+  });
+
+  it('marks the rows the chips pick, and says which tables the archive answered', () => {
+    const panel = createBreakdownsPanel(root, { onFilter: vi.fn(), onExport: vi.fn() });
+    const data = statsFixture();
+    const served = { engine: 'archive', generated_at: '2025-03-05T14:02:00.000Z' };
+    panel.render(
+      { ...data, served: { totals: served, timeseries: served, breakdowns: { ...Object.fromEntries(Object.keys(data.breakdowns).map((k) => [k, served])), pages: { ...served, engine: 'rollups' } } as never } },
+      [
+        { dimension: 'browser', op: 'is', value: 'Chrome' },
+        { dimension: 'event:props:plan', op: 'is', value: '<i>pro</i>' },
+        { dimension: 'page', op: 'is_not', value: '/' },
+      ],
+    );
+    expect(root.querySelector('[data-card="devices"] tr[data-value="Chrome"]')!.classList.contains('active')).toBe(true);
+    expect(root.querySelector('[data-card="events"] tr.prop-row')!.classList.contains('active')).toBe(true);
+    // `is not` picks nothing to highlight.
+    expect(root.querySelector('[data-card="pages"] tr[data-value="/"]')!.classList.contains('active')).toBe(false);
+    const note = (card: string) => root.querySelector(`[data-card="${card}"] .archive-note`)!.textContent;
+    expect(note('devices')).toBe(archiveNote(served));
+    expect(note('devices')).toMatch(/^from the archive · \S/);
+    expect(note('pages')).toBe('');
+    expect(root.querySelector('[data-card="events"]')!.textContent).toContain('Property values are not broken down under these filters.');
   });
 
   it('does not offer "(other)" as a filter', () => {
@@ -102,9 +151,9 @@ describe('breakdowns', () => {
   });
 
   it('names countries and marks the active filter row', () => {
-    createBreakdownsPanel(root, { onFilter: vi.fn(), onExport: vi.fn() }).render(
-      statsFixture({ filter: { dimension: 'country', value: 'DE' } }),
-    );
+    createBreakdownsPanel(root, { onFilter: vi.fn(), onExport: vi.fn() }).render(statsFixture({ filter: { dimension: 'country', value: 'DE' } }), [
+      { dimension: 'country', op: 'is', value: 'DE' },
+    ]);
     const row = root.querySelector('[data-card="countries"] tr[data-value="DE"]')!;
     expect(row.classList.contains('active')).toBe(true);
     expect(row.querySelector('.row-label')!.textContent).toBe('DEGermany');
@@ -130,6 +179,16 @@ describe('breakdowns', () => {
 });
 
 describe('realtime', () => {
+  it('shows what the archive counted under chips, without bars or lists', () => {
+    const live = { minutes: 5, visitors: 3, pageviews: 7, meta: { engine: 'archive', generated_at: '2025-03-05T12:00:00.000Z' } };
+    renderLiveQuery(root, live);
+    expect(root.querySelector('.realtime-number')!.textContent).toBe('3');
+    expect(root.querySelector('.realtime-caption')!.textContent).toBe('visitors matching the filtersin the last 5 minutes');
+    expect(root.querySelector('.realtime-pageviews')!.textContent).toBe('7 pageviews in the last 5 minutes');
+    expect(root.querySelector('.sparkline')).toBeNull();
+    expect(realtimeTables(live)).toEqual([{ title: 'Matching the filters (last 5 minutes)', table: { columns: ['visitors', 'pageviews'], rows: [[3, 7]] } }]);
+  });
+
   it('shows the live count, one bar per minute and the current pages as text', () => {
     renderRealtime(root, realtimeFixture());
     expect(root.querySelector('.realtime-number')!.textContent).toBe('4');
@@ -162,17 +221,80 @@ describe('health', () => {
   });
 });
 
-describe('filter chip', () => {
-  it('shows the filter as text and removes it on ×', () => {
-    const onRemove = vi.fn();
-    renderFilterChip(root, { dimension: 'page', value: '<img src=x onerror=alert(1)>' }, onRemove);
-    expect(root.querySelector('.chip-dimension')!.textContent).toBe('Page is');
-    expect(root.querySelector('.chip-value')!.textContent).toBe('<img src=x onerror=alert(1)>');
+describe('filter chips', () => {
+  const chips: Filter[] = [
+    { dimension: 'page', op: 'is', value: '<img src=x onerror=alert(1)>' },
+    { dimension: 'country', op: 'is_not', value: 'DE' },
+    { dimension: 'event:props:plan', op: 'contains', value: 'pro' },
+  ];
+
+  it('shows each chip as text with its operator, and removes one on ×', () => {
+    const actions = { onRemove: vi.fn(), onOperator: vi.fn() };
+    renderFilterChips(root, chips, actions);
+    const shown = [...root.querySelectorAll('.chip')].map((chip) => [
+      chip.querySelector('.chip-dimension')!.textContent,
+      chip.querySelector<HTMLSelectElement>('.chip-op')!.value,
+      chip.querySelector('.chip-value')!.textContent,
+    ]);
+    expect(shown).toEqual([
+      ['Page', 'is', '<img src=x onerror=alert(1)>'],
+      ['Country', 'is_not', 'Germany'],
+      ['Property plan', 'contains', 'pro'],
+    ]);
     expect(injectedElements(root)).toBe(0);
-    root.querySelector<HTMLButtonElement>('.chip-remove')!.click();
-    expect(onRemove).toHaveBeenCalledOnce();
-    renderFilterChip(root, undefined, onRemove);
+    const remove = root.querySelectorAll<HTMLButtonElement>('.chip-remove')[1]!;
+    expect(remove.getAttribute('aria-label')).toBe('Remove filter Country is not Germany');
+    remove.click();
+    expect(actions.onRemove).toHaveBeenCalledExactlyOnceWith(1);
+    renderFilterChips(root, undefined, actions);
     expect(root.childElementCount).toBe(0);
+  });
+
+  it('changes a chip\'s operator through its labelled select', () => {
+    const actions = { onRemove: vi.fn(), onOperator: vi.fn() };
+    renderFilterChips(root, chips, actions);
+    const select = root.querySelectorAll<HTMLSelectElement>('.chip-op')[2]!;
+    expect(select.getAttribute('aria-label')).toBe('How Property plan compares');
+    expect([...select.options].map((o) => o.textContent)).toEqual(['is', 'is not', 'contains']);
+    select.value = 'is_not';
+    select.dispatchEvent(new Event('change'));
+    expect(actions.onOperator).toHaveBeenCalledExactlyOnceWith(2, 'is_not');
+  });
+
+  it('adds a chip typed into the form, a property with its key', () => {
+    const onAdd = vi.fn<(filter: Filter) => void>();
+    createFilterForm(root, onAdd);
+    const form = root.querySelector('form')!;
+    const control = <T extends HTMLElement>(name: string) => form.querySelector<T>(`[name="${name}"]`)!;
+    const keyField = control<HTMLInputElement>('key').closest('label')!;
+    expect(keyField.hidden).toBe(true);
+    // Every control has a label a screen reader reads.
+    expect([...form.querySelectorAll('select, input')].map((c) => c.closest('label')?.querySelector('.sr-only')?.textContent)).toEqual([
+      'Dimension',
+      'Property key',
+      'Operator',
+      'Value',
+    ]);
+
+    control<HTMLSelectElement>('dimension').value = 'referrer';
+    control<HTMLSelectElement>('op').value = 'contains';
+    control<HTMLInputElement>('value').value = ' news ';
+    form.dispatchEvent(new Event('submit', { cancelable: true }));
+    expect(onAdd).toHaveBeenLastCalledWith({ dimension: 'referrer', op: 'contains', value: 'news' });
+    expect(control<HTMLInputElement>('value').value).toBe('');
+
+    const dimension = control<HTMLSelectElement>('dimension');
+    dimension.value = 'prop';
+    dimension.dispatchEvent(new Event('change'));
+    expect(keyField.hidden).toBe(false);
+    control<HTMLInputElement>('value').value = 'pro';
+    form.dispatchEvent(new Event('submit', { cancelable: true }));
+    // No key yet: nothing is added.
+    expect(onAdd).toHaveBeenCalledTimes(1);
+    control<HTMLInputElement>('key').value = 'plan';
+    control<HTMLSelectElement>('op').value = 'is';
+    form.dispatchEvent(new Event('submit', { cancelable: true }));
+    expect(onAdd).toHaveBeenLastCalledWith({ dimension: 'event:props:plan', op: 'is', value: 'pro' });
   });
 });
 

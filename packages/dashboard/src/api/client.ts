@@ -7,7 +7,8 @@ import type {
   SitesData,
   StatsData,
 } from '@liveinsight/contract';
-import { normalizeKey, normalizeRealtime, normalizeSiteSettings, normalizeStats } from './normalize.js';
+import { normalizeKey, normalizeQuery, normalizeRealtime, normalizeSiteSettings, normalizeStats } from './normalize.js';
+import type { QueryAnswer, QueryBody } from './query.js';
 
 /** A failed API call. `status` is the HTTP status, or 0 when the API could not be reached. */
 export class ApiError extends Error {
@@ -54,6 +55,8 @@ export interface ApiClient {
   sites(): Promise<SitesData>;
   stats(query: URLSearchParams): Promise<StatsData>;
   realtime(siteId: string, minutes?: number): Promise<RealtimeData>;
+  /** POST /api/v2/query: Plausible's shape, so its answer and its errors (`{"error": …}`) come without the envelope. */
+  query(body: QueryBody): Promise<QueryAnswer>;
   /** What the key in use may do (GET /api/key); a 404 means the collector predates scopes. */
   key(): Promise<KeyData>;
   settings(siteId: string): Promise<SiteSettingsData>;
@@ -76,7 +79,13 @@ export function createApiClient({ apiBase, key, fetch: fetchImpl = (...args) => 
 
   async function request<T>(
     path: string,
-    { query, method = 'GET', body, apiKey = key() }: { query?: URLSearchParams; method?: 'GET' | 'PUT'; body?: unknown; apiKey?: string } = {},
+    {
+      query,
+      method = 'GET',
+      body,
+      apiKey = key(),
+      bare = false,
+    }: { query?: URLSearchParams; method?: 'GET' | 'PUT' | 'POST'; body?: unknown; apiKey?: string; bare?: boolean } = {},
   ): Promise<T> {
     const url = `${base}/api/${path}${query ? `?${query}` : ''}`;
     const headers: Record<string, string> = { Accept: 'application/json' };
@@ -88,17 +97,17 @@ export function createApiClient({ apiBase, key, fetch: fetchImpl = (...args) => 
     } catch (cause) {
       throw new ApiError(0, `Cannot reach the API at ${base || 'this site'}. Is the collector running?`, { cause });
     }
-    let answer: Envelope<T> | undefined;
+    let answer: (Envelope<T> & { error?: unknown }) | undefined;
     try {
       answer = (await response.json()) as Envelope<T>;
     } catch {
       answer = undefined;
     }
-    if (answer?.status === 'success' && response.ok) return answer.data;
-    const message =
-      answer?.status === 'error' && typeof answer.message === 'string'
-        ? answer.message
-        : `Unexpected answer from the API (HTTP ${response.status})`;
+    if (bare && answer && response.ok) return answer as T;
+    if (!bare && answer?.status === 'success' && response.ok) return answer.data;
+    // v2 says what went wrong in `error`; routes it does not have (an older collector) answer in the envelope.
+    const said = (bare ? answer?.error : undefined) ?? (answer?.status === 'error' ? answer.message : undefined);
+    const message = typeof said === 'string' && said ? said : `Unexpected answer from the API (HTTP ${response.status})`;
     throw new ApiError(response.ok ? 502 : response.status, message);
   }
 
@@ -116,6 +125,7 @@ export function createApiClient({ apiBase, key, fetch: fetchImpl = (...args) => 
       normalizeRealtime(
         await get<Partial<RealtimeData>>('realtime', new URLSearchParams({ site_id: siteId, minutes: String(minutes) })),
       ),
+    query: async (body) => normalizeQuery(await request<Partial<QueryAnswer>>('v2/query', { method: 'POST', body, bare: true })),
     key: async () => normalizeKey(await get<Partial<KeyData>>('key')),
     settings: async (siteId) => normalizeSiteSettings(await get<Partial<SiteSettingsData>>(settingsPath(siteId)), siteId),
     saveSettings: async (siteId, settings, adminKey) =>

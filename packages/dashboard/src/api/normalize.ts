@@ -16,6 +16,7 @@ import {
   type StatsSection,
   type Totals,
 } from '@liveinsight/contract';
+import type { QueryAnswer } from './query.js';
 
 /**
  * The contract's wire types grow by additive fields only, so a collector older than a field simply
@@ -154,5 +155,19 @@ export function normalizeSiteSettings(raw: Partial<SiteSettingsData>, siteId: st
     site_id: text(raw.site_id) ?? siteId,
     created_at: text(raw.created_at) ?? '',
     settings: typeof settings === 'object' && settings !== null && !Array.isArray(settings) ? (settings as SiteSettings) : {},
+  };
+}
+
+/** Rows the panels can read whatever came: a missing list is none, a missing metric 0. */
+export function normalizeQuery(raw: Partial<QueryAnswer>, now = new Date()): QueryAnswer {
+  const rows = Array.isArray(raw.results) ? raw.results : [];
+  const meta: Partial<QueryAnswer['meta']> = raw.meta ?? {};
+  return {
+    results: rows.map((row) => ({
+      dimensions: Array.isArray(row?.dimensions) ? row.dimensions.map((d) => (d === null || d === undefined ? null : String(d))) : [],
+      metrics: Array.isArray(row?.metrics) ? row.metrics.map((m) => (typeof m === 'number' && Number.isFinite(m) ? m : 0)) : [],
+    })),
+    meta: { engine: text(meta.engine) ?? '', generated_at: text(meta.generated_at) ?? now.toISOString() },
+    ...(raw.query ? { query: raw.query } : {}),
   };
 }

@@ -38,6 +38,12 @@ export function formatPercent(ratio: number, locale?: string): string {
   return numberFormat(locale, { style: 'percent', maximumFractionDigits: digits }).format(ratio);
 }
 
+/** The local time of an ISO instant, to the minute (`14:02`); the text as given when it is not one. */
+export function formatClock(iso: string, locale?: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+}
+
 /** Seconds as `45s`, `1m 05s`, `2h 03m`. */
 export function formatDuration(totalSeconds: number): string {
   if (!Number.isFinite(totalSeconds) || totalSeconds < 0) return '—';

@@ -1,8 +1,10 @@
 import { BUCKET_VALUES, type BreakdownRow, type Breakdowns, type EventRow, type StatsData } from '@liveinsight/contract';
+import type { PageStats } from '../api/query-results.js';
 import type { Table } from '../format/csv.js';
 import { countryName, formatCount, formatExact } from '../format/format.js';
 import { fill, h } from '../dom.js';
-import type { Filter, FilterDimension } from '../state/view-state.js';
+import { DIMENSION_OF, PROPS_PREFIX, type Dimension, type Filter } from '../state/view-state.js';
+import { archiveNote } from './caveats.js';
 
 type RowKey = Exclude<keyof Breakdowns, 'events'>;
 
@@ -10,8 +12,6 @@ interface Tab {
   key: RowKey;
   label: string;
   column: string;
-  /** The filter a click on a row applies. Entry and exit pages filter by page, the one page dimension the API filters on. */
-  filter: FilterDimension;
 }
 
 interface CardSpec {
@@ -25,34 +25,34 @@ export const CARDS: readonly CardSpec[] = [
     id: 'pages',
     title: 'Pages',
     tabs: [
-      { key: 'pages', label: 'Top', column: 'Page', filter: 'page' },
-      { key: 'entry_pages', label: 'Entry', column: 'Entry page', filter: 'page' },
-      { key: 'exit_pages', label: 'Exit', column: 'Exit page', filter: 'page' },
+      { key: 'pages', label: 'Top', column: 'Page' },
+      { key: 'entry_pages', label: 'Entry', column: 'Entry page' },
+      { key: 'exit_pages', label: 'Exit', column: 'Exit page' },
     ],
   },
   {
     id: 'sources',
     title: 'Sources',
     tabs: [
-      { key: 'referrers', label: 'Referrers', column: 'Referrer', filter: 'referrer' },
-      { key: 'utm_source', label: 'UTM source', column: 'utm_source', filter: 'utm_source' },
-      { key: 'utm_medium', label: 'Medium', column: 'utm_medium', filter: 'utm_medium' },
-      { key: 'utm_campaign', label: 'Campaign', column: 'utm_campaign', filter: 'utm_campaign' },
+      { key: 'referrers', label: 'Referrers', column: 'Referrer' },
+      { key: 'utm_source', label: 'UTM source', column: 'utm_source' },
+      { key: 'utm_medium', label: 'Medium', column: 'utm_medium' },
+      { key: 'utm_campaign', label: 'Campaign', column: 'utm_campaign' },
     ],
   },
   {
     id: 'devices',
     title: 'Devices',
     tabs: [
-      { key: 'browsers', label: 'Browser', column: 'Browser', filter: 'browser' },
-      { key: 'os', label: 'OS', column: 'Operating system', filter: 'os' },
-      { key: 'devices', label: 'Device', column: 'Device', filter: 'device' },
+      { key: 'browsers', label: 'Browser', column: 'Browser' },
+      { key: 'os', label: 'OS', column: 'Operating system' },
+      { key: 'devices', label: 'Device', column: 'Device' },
     ],
   },
   {
     id: 'countries',
     title: 'Countries',
-    tabs: [{ key: 'countries', label: 'Countries', column: 'Country', filter: 'country' }],
+    tabs: [{ key: 'countries', label: 'Countries', column: 'Country' }],
   },
 ];
 
@@ -62,12 +62,14 @@ const COLLAPSED_ROWS = 8;
 const NOT_FILTERABLE = new Set(BUCKET_VALUES);
 
 export interface BreakdownsPanel {
-  render(data: StatsData): void;
+  /** `filters` are the view's chips: rows they pick (`is`) are marked. */
+  render(data: PageStats, filters?: readonly Filter[]): void;
   /** The table each card currently shows, for its CSV button. */
   table(cardId: string): { name: string; table: Table } | undefined;
 }
 
 export interface BreakdownsOptions {
+  /** A row was clicked: its dimension `is` its value. */
   onFilter(filter: Filter): void;
   onExport(cardId: string): void;
 }
@@ -80,8 +82,31 @@ function label(tab: Tab, value: string): HTMLElement {
   return h('span', { class: 'row-label' }, value === '' ? '(none)' : value);
 }
 
-function rowsTable(tab: Tab, rows: BreakdownRow[], expanded: boolean, data: StatsData, options: BreakdownsOptions) {
-  const activeFilter = data.filter;
+/** Whether a chip picks this value (`is`), so its row shows as applied. */
+function picked(filters: readonly Filter[], dimension: Dimension, value: string): boolean {
+  return filters.some((f) => f.op === 'is' && f.dimension === dimension && f.value === value);
+}
+
+/** A row's label as a button that applies it, the row around it clickable too. */
+function applyButton(title: string, apply: () => void, label: HTMLElement): HTMLButtonElement {
+  return h(
+    'button',
+    {
+      class: 'row-button',
+      attrs: { type: 'button', title },
+      on: {
+        click: (event) => {
+          event.stopPropagation();
+          apply();
+        },
+      },
+    },
+    label,
+  );
+}
+
+function rowsTable(tab: Tab, rows: BreakdownRow[], expanded: boolean, data: PageStats, filters: readonly Filter[], options: BreakdownsOptions) {
+  const dimension = DIMENSION_OF[tab.key];
   const max = Math.max(1, ...rows.map((r) => r.visitors));
   // The API says when a column is not what its name promises (e.g. sessions counted as visitors).
   const visitorsCaveat = data.meta.approximations.find((a) => a.field === `breakdowns.${tab.key}.visitors`)?.reason;
@@ -110,8 +135,8 @@ function rowsTable(tab: Tab, rows: BreakdownRow[], expanded: boolean, data: Stat
       null,
       ...shown.map((row) => {
         const filterable = !NOT_FILTERABLE.has(row.value);
-        const active = activeFilter?.dimension === tab.filter && activeFilter.value === row.value;
-        const apply = () => options.onFilter({ dimension: tab.filter, value: row.value });
+        const active = picked(filters, dimension, row.value);
+        const apply = () => options.onFilter({ dimension, op: 'is', value: row.value });
         return h(
           'tr',
           {
@@ -123,22 +148,7 @@ function rowsTable(tab: Tab, rows: BreakdownRow[], expanded: boolean, data: Stat
             'td',
             { class: 'label-cell' },
             h('span', { class: 'bar', style: { width: `${((row.visitors / max) * 100).toFixed(1)}%` } }),
-            filterable
-              ? h(
-                  'button',
-                  {
-                    class: 'row-button',
-                    attrs: { type: 'button', title: `Filter by ${row.value}` },
-                    on: {
-                      click: (event) => {
-                        event.stopPropagation();
-                        apply();
-                      },
-                    },
-                  },
-                  label(tab, row.value),
-                )
-              : label(tab, row.value),
+            filterable ? applyButton(`Filter by ${row.value}`, apply, label(tab, row.value)) : label(tab, row.value),
           ),
           h('td', { class: 'num', data: { column: 'visitors', value: row.visitors }, attrs: { title: formatExact(row.visitors) } }, formatCount(row.visitors)),
           h('td', { class: 'num', data: { column: 'pageviews', value: row.pageviews }, attrs: { title: formatExact(row.pageviews) } }, formatCount(row.pageviews)),
@@ -160,15 +170,15 @@ export function groupedProps(props: EventRow['props']): EventRow['props'] {
   );
 }
 
-function eventsList(events: EventRow[], activeFilter: Filter | null, options: BreakdownsOptions) {
+function eventsList(events: EventRow[], filters: readonly Filter[], options: BreakdownsOptions) {
   const max = Math.max(1, ...events.map((e) => e.count));
   return h(
     'table',
     { class: 'breakdown-table events-table', data: { breakdown: 'events' } },
     h('thead', null, h('tr', null, h('th', { attrs: { scope: 'col' } }, 'Event'), h('th', { attrs: { scope: 'col' }, class: 'num' }, 'Count'))),
     ...events.map((event) => {
-      const active = activeFilter?.dimension === 'event' && activeFilter.value === event.value;
-      const apply = () => options.onFilter({ dimension: 'event', value: event.value });
+      const active = picked(filters, 'event', event.value);
+      const apply = () => options.onFilter({ dimension: 'event', op: 'is', value: event.value });
       return h(
         'tbody',
         { class: 'event-group' },
@@ -179,33 +189,26 @@ function eventsList(events: EventRow[], activeFilter: Filter | null, options: Br
             'td',
             { class: 'label-cell' },
             h('span', { class: 'bar', style: { width: `${((event.count / max) * 100).toFixed(1)}%` } }),
-            h(
-              'button',
-              {
-                class: 'row-button',
-                attrs: { type: 'button', title: `Filter by ${event.value}` },
-                on: {
-                  click: (e) => {
-                    e.stopPropagation();
-                    apply();
-                  },
-                },
-              },
-              h('span', { class: 'row-label' }, event.value),
-            ),
+            applyButton(`Filter by ${event.value}`, apply, h('span', { class: 'row-label' }, event.value)),
           ),
           h('td', { class: 'num', data: { column: 'count', value: event.count } }, formatCount(event.count)),
         ),
         ...groupedProps(event.props)
           .slice(0, PROP_ROWS)
-          .map((prop) =>
-            h(
+          .map((prop) => {
+            const dimension: Dimension = `${PROPS_PREFIX}${prop.key}`;
+            const apply = () => options.onFilter({ dimension, op: 'is', value: prop.value });
+            return h(
               'tr',
-              { class: 'prop-row' },
-              h('td', { class: 'label-cell' }, h('span', { class: 'prop-key' }, prop.key), h('span', { class: 'prop-value' }, prop.value)),
+              { class: `prop-row clickable${picked(filters, dimension, prop.value) ? ' active' : ''}`, data: { key: prop.key, value: prop.value }, on: { click: apply } },
+              h(
+                'td',
+                { class: 'label-cell' },
+                applyButton(`Filter by ${prop.key} = ${prop.value}`, apply, h('span', null, h('span', { class: 'prop-key' }, prop.key), h('span', { class: 'prop-value' }, prop.value))),
+              ),
               h('td', { class: 'num', data: { column: 'count', value: prop.count } }, formatCount(prop.count)),
-            ),
-          ),
+            );
+          }),
         event.props.length > PROP_ROWS
           ? h('tr', { class: 'prop-row' }, h('td', { class: 'label-cell muted' }, `+${event.props.length - PROP_ROWS} more in the CSV`), h('td'))
           : null,
@@ -221,10 +224,12 @@ function emptyMessage(text: string): HTMLElement {
 export function createBreakdownsPanel(container: HTMLElement, options: BreakdownsOptions): BreakdownsPanel {
   const activeTab = new Map<string, number>(CARDS.map((c) => [c.id, 0]));
   const expanded = new Set<string>();
-  let current: StatsData | undefined;
+  let current: PageStats | undefined;
+  let chips: readonly Filter[] = [];
 
   const bodies = new Map<string, HTMLElement>();
   const tabBars = new Map<string, HTMLElement>();
+  const notes = new Map<string, HTMLElement>();
 
   const csvButton = (id: string) =>
     h('button', { class: 'csv-button', attrs: { type: 'button', title: 'Download this table as CSV' }, data: { export: `breakdown:${id}` }, on: { click: () => options.onExport(id) } }, 'CSV');
@@ -232,19 +237,21 @@ export function createBreakdownsPanel(container: HTMLElement, options: Breakdown
   for (const card of [...CARDS, { id: 'events', title: 'Custom events', tabs: [] }]) {
     const tabs = h('div', { class: 'tabs', attrs: { role: 'tablist', 'aria-label': card.title } });
     const body = h('div', { class: 'card-body' });
+    const note = h('span', { class: 'card-note archive-note' });
     tabBars.set(card.id, tabs);
     bodies.set(card.id, body);
+    notes.set(card.id, note);
     container.append(
       h(
         'section',
         { class: 'card breakdown', data: { card: card.id }, attrs: { 'aria-label': card.title } },
-        h('header', { class: 'card-head' }, h('h2', null, card.title), tabs, csvButton(card.id)),
+        h('header', { class: 'card-head' }, h('h2', null, card.title), tabs, note, csvButton(card.id)),
         body,
       ),
     );
   }
 
-  function renderCard(card: CardSpec, data: StatsData): void {
+  function renderCard(card: CardSpec, data: PageStats): void {
     const tabs = tabBars.get(card.id)!;
     const body = bodies.get(card.id)!;
     const selected = activeTab.get(card.id) ?? 0;
@@ -271,6 +278,7 @@ export function createBreakdownsPanel(container: HTMLElement, options: Breakdown
         : []),
     );
     const tab = card.tabs[selected]!;
+    notes.get(card.id)!.textContent = archiveNote(data.served?.breakdowns[tab.key]);
     const rows = data.breakdowns[tab.key];
     if (!rows.length) {
       fill(body, emptyMessage('Nothing recorded in this period.'));
@@ -280,7 +288,7 @@ export function createBreakdownsPanel(container: HTMLElement, options: Breakdown
     const isExpanded = expanded.has(key);
     fill(
       body,
-      rowsTable(tab, rows, isExpanded, data, options),
+      rowsTable(tab, rows, isExpanded, data, chips, options),
       rows.length > COLLAPSED_ROWS
         ? h(
             'button',
@@ -301,8 +309,9 @@ export function createBreakdownsPanel(container: HTMLElement, options: Breakdown
     );
   }
 
-  function renderEvents(data: StatsData): void {
+  function renderEvents(data: PageStats): void {
     const body = bodies.get('events')!;
+    notes.get('events')!.textContent = archiveNote(data.served?.breakdowns.events);
     if (!data.breakdowns.events.length) {
       fill(
         body,
@@ -311,12 +320,18 @@ export function createBreakdownsPanel(container: HTMLElement, options: Breakdown
       );
       return;
     }
-    fill(body, eventsList(data.breakdowns.events, data.filter, options));
+    fill(
+      body,
+      eventsList(data.breakdowns.events, chips, options),
+      // A property's values would be one more query per key, and the keys are not known up front.
+      data.served ? h('p', { class: 'muted small' }, 'Property values are not broken down under these filters.') : null,
+    );
   }
 
   return {
-    render(data) {
+    render(data, filters = []) {
       current = data;
+      chips = filters;
       for (const card of CARDS) renderCard(card, data);
       renderEvents(data);
     },

@@ -1,4 +1,15 @@
 import type { StatsData, StatsSection } from '@liveinsight/contract';
+import type { QueryMeta } from '../api/query.js';
+import { formatClock } from '../format/format.js';
+
+/**
+ * "from the archive · 14:02" for a section POST /api/v2/query answered from the event
+ * archive (DuckDB, Athena), empty otherwise: such numbers come from another store than the
+ * rollups' and may lag them, and the time says how fresh they are.
+ */
+export function archiveNote(served: QueryMeta | undefined): string {
+  return served?.engine === 'archive' ? `from the archive \u00b7 ${formatClock(served.generated_at)}` : '';
+}
 
 /** Reasons the API gives for a whole section (`field` is just `totals`, `breakdowns`, …). */
 export function sectionCaveats(data: StatsData, section: StatsSection): string[] {

@@ -1,4 +1,5 @@
 import type { RealtimeData, RealtimeMinute, RealtimeRow } from '@liveinsight/contract';
+import type { LiveQuery } from '../api/query-results.js';
 import type { Table } from '../format/csv.js';
 import { formatCount, pageviewsLabel } from '../format/format.js';
 import { fill, h, svg } from '../dom.js';
@@ -100,7 +101,33 @@ export function renderRealtime(container: HTMLElement, data: RealtimeData): void
   );
 }
 
-export function realtimeTables(data: RealtimeData): { title: string; table: Table }[] {
+/**
+ * The panel under chips: the visitors and page views of the last minutes that match them,
+ * as POST /api/v2/query counts them. It has no per-minute bars or lists: each would be
+ * another archive query every refresh.
+ */
+export function renderLiveQuery(container: HTMLElement, data: LiveQuery): void {
+  fill(
+    container,
+    h(
+      'div',
+      { class: 'realtime-now' },
+      h('span', { class: 'realtime-number', data: { value: data.visitors } }, formatCount(data.visitors)),
+      h(
+        'span',
+        { class: 'realtime-caption' },
+        data.visitors === 1 ? 'visitor matching the filters' : 'visitors matching the filters',
+        h('span', { class: 'muted small' }, `in the last ${data.minutes} minutes`),
+      ),
+    ),
+    h('p', { class: 'realtime-pageviews muted small', data: { value: data.pageviews } }, `${pageviewsLabel(data.pageviews)} in the last ${data.minutes} minutes`),
+  );
+}
+
+export function realtimeTables(data: RealtimeData | LiveQuery): { title: string; table: Table }[] {
+  if (!('per_minute' in data)) {
+    return [{ title: `Matching the filters (last ${data.minutes} minutes)`, table: { columns: ['visitors', 'pageviews'], rows: [[data.visitors, data.pageviews]] } }];
+  }
   return [
     {
       title: `Active sessions (last ${data.minutes} minutes)`,

@@ -91,15 +91,19 @@ function tone(trend: Trend, lowerIsBetter: boolean | undefined): string {
 }
 
 const ARROWS: Partial<Record<Trend, string>> = { up: '\u2191', down: '\u2193' };
+const NO_CHANGE = { trend: Trend.none, text: '', magnitude: '' };
 
 export function renderTotals(container: HTMLElement, data: StatsData): void {
   const approximate = new Map(data.meta.approximations.map((a) => [a.field, a.reason]));
+  // Answers of POST /api/v2/query have no previous period (NaN): no change to show, not
+  // even for a ratio of two of them (views per visit reads NaN/NaN as 0).
+  const compared = Number.isFinite(data.previous.pageviews);
   fill(
     container,
     ...METRICS.map((metric) => {
       const current = metric.value(data.totals);
       const previous = metric.value(data.previous);
-      const change = formatChange(current, previous);
+      const change = compared ? formatChange(current, previous) : NO_CHANGE;
       const reason = metric.field ? approximate.get(metric.field) : undefined;
       return h(
         'div',
@@ -116,9 +120,9 @@ export function renderTotals(container: HTMLElement, data: StatsData): void {
           {
             class: `metric-change ${tone(change.trend, metric.lowerIsBetter)}`,
             data: { trend: change.trend },
-            attrs: { title: `${metric.format(previous)} in the previous period` },
+            attrs: { title: compared ? `${metric.format(previous)} in the previous period` : 'Not compared with the previous period under these filters' },
           },
-          change.text ? `${ARROWS[change.trend] ?? ''} ${change.magnitude}`.trim() : Number.isFinite(current) ? 'no change' : '—',
+          change.text ? `${ARROWS[change.trend] ?? ''} ${change.magnitude}`.trim() : Number.isFinite(current) && compared ? 'no change' : '—',
         ),
       );
     }),
@@ -130,7 +134,8 @@ export function totalsTable(data: StatsData): Table {
     columns: ['metric', 'value', 'previous_period', 'change'],
     rows: METRICS.map((metric) => {
       const current = metric.value(data.totals);
-      const previous = metric.value(data.previous);
+      // No previous period (POST /api/v2/query): empty cells, as on screen.
+      const previous = Number.isFinite(data.previous.pageviews) ? metric.value(data.previous) : NaN;
       return [metric.id, current, previous, formatChange(current, previous, 'en-US').text.replace('\u2212', '-')];
     }),
   };

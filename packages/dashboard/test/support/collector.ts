@@ -14,13 +14,16 @@ export interface Received {
   query: URLSearchParams;
   /** The X-API-Key header, or null. */
   key: string | null;
+  /** The Authorization header, or null. */
+  authorization: string | null;
   contentType: string | null;
   body: string;
   /** What localStorage held for the dashboard's key when the request left. */
   storedKey: string | null;
 }
 
-export type Answer = { data: unknown; status?: number } | { message: string; status: number };
+/** In the API's envelope (`data`, or an error `message`), or as sent (`raw`: POST /api/v2/query answers Plausible's shape). */
+export type Answer = { data: unknown; status?: number } | { message: string; status: number } | { raw: unknown; status?: number };
 
 /**
  * The network is the only thing replaced: msw answers the API's routes with what a test
@@ -29,7 +32,7 @@ export type Answer = { data: unknown; status?: number } | { message: string; sta
  */
 export function useCollector() {
   const received: Received[] = [];
-  const answers = new Map<string, (request: Received) => Answer>();
+  const answers = new Map<string, (request: Received) => Answer | Promise<Answer>>();
 
   const server = setupServer(
     http.all(`${API_BASE}/api/*`, async ({ request }) => {
@@ -40,13 +43,15 @@ export function useCollector() {
         path: url.pathname,
         query: url.searchParams,
         key: request.headers.get('x-api-key'),
+        authorization: request.headers.get('authorization'),
         contentType: request.headers.get('content-type'),
         body: await request.text(),
         storedKey: localStorage.getItem(KEY_STORAGE_NAME),
       };
       received.push(seen);
-      const answer = answers.get(`${seen.method} ${seen.path}`)?.(seen);
+      const answer = await answers.get(`${seen.method} ${seen.path}`)?.(seen);
       if (!answer) return HttpResponse.json({ status: 'error', message: `No such endpoint: ${seen.path}` }, { status: 404, headers: CORS_HEADERS });
+      if ('raw' in answer) return HttpResponse.json(answer.raw as object, { status: answer.status ?? 200, headers: CORS_HEADERS });
       if ('message' in answer) return HttpResponse.json({ status: 'error', message: answer.message }, { status: answer.status, headers: CORS_HEADERS });
       return HttpResponse.json({ status: 'success', data: answer.data }, { status: answer.status ?? 200, headers: CORS_HEADERS });
     }),
@@ -61,8 +66,8 @@ export function useCollector() {
 
   return {
     received,
-    /** Answers `METHOD /api/path` (the path as sent) from now on. */
-    answer(route: string, reply: Answer | ((request: Received) => Answer)): void {
+    /** Answers `METHOD /api/path` (the path as sent) from now on; a reply may wait (a promise). */
+    answer(route: string, reply: Answer | ((request: Received) => Answer | Promise<Answer>)): void {
       answers.set(route, typeof reply === 'function' ? reply : () => reply);
     },
     /** The requests to one route so far. */
