@@ -59,9 +59,9 @@ export async function reportArchive(log: (line?: string) => void, ingest: { even
     for (let i = 0; i < sample.length; i += 10) small.append(sample.slice(i, i + 10));
     const appendSeconds = (performance.now() - t0) / 1000;
     small.close();
-    log(`   ingest (section 2's traffic, 8 in flight) with the archive ${fmt(ingest.seconds, 2)} s, without ${fmt(ingest.withoutArchiveSeconds, 2)} s: ` +
+    log(`   ingest (section 2's traffic again, warm, 8 in flight) with the archive ${fmt(ingest.seconds, 2)} s (mean of a run before and one after), without ${fmt(ingest.withoutArchiveSeconds, 2)} s: ` +
       `${fmt(((ingest.seconds - ingest.withoutArchiveSeconds) / ingest.withoutArchiveSeconds) * 100, 1)} % (target ≤ 5 %; the archive is written by the stream's delivery loop, off the request path)`);
-    log(`   the archive writer alone: ${ingest.events.toLocaleString('en-US')} events in batches of 10, each batch fsynced, in ${fmt(appendSeconds * 1000, 0)} ms of one core`);
+    log(`   the archive writer alone: ${ingest.events.toLocaleString('en-US')} events in batches of 10 (written, not fsynced), in ${fmt(appendSeconds * 1000, 0)} ms of one core`);
 
     const from = Math.floor(Date.now() / DAY_MS) * DAY_MS - DAYS * DAY_MS;
     const writer = openLocalArchive(archiveDir);

@@ -41,8 +41,6 @@ export interface LocalStackOptions {
   dashboardDir?: string;
   sdkDir?: string;
   examplesDir?: string;
-  /** False: no event archive is written (the bench compares ingest with and without it). */
-  archive?: boolean;
   /** Timeouts and the connection cap; each defaults to http-limits.ts (tests shrink them). */
   limits?: Partial<HttpLimits>;
 }
@@ -52,6 +50,8 @@ export interface LocalStack {
   storeEndpoint: string;
   /** The event archive's folder (archive/local-archive.ts). */
   archiveDir: string;
+  /** Turns the archive writer off and on (the bench compares ingest with and without it). */
+  setArchiving(on: boolean): void;
   /** Resolves once the stream's consumer has counted everything put so far (or after `timeoutMs`). */
   caughtUp(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -71,6 +71,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let archiveDir: string | undefined;
   let engine: (QueryEngine & { close(): void }) | undefined;
   let closeArchive = () => {};
+  let archiving = true;
   try {
     process.env.DYNAMODB_ENDPOINT = store.endpoint;
     // Locally a site is registered by its first event unless told otherwise: the
@@ -91,7 +92,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const { handler: count } = await import('../handlers/aggregate.js');
     // In AWS Firehose reads the stream on its own; here the archive takes each batch before
     // the counting does, so a batch delivered again is archived again (readers drop copies).
-    const archiving = options.archive !== false;
     const consume: Consumer = async (event) => {
       if (archiving) archive.appendBatch(event);
       return count(event);
@@ -127,6 +127,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     url: `http://${host}:${port}`,
     storeEndpoint: store.endpoint,
     archiveDir: archiveDir!,
+    setArchiving: (on) => {
+      archiving = on;
+    },
     caughtUp: (timeoutMs) => log!.caughtUp(timeoutMs),
     close: () => {
       // The consumer stops (finishing its batch) after the last request and before the store.
