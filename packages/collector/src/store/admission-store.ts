@@ -4,11 +4,12 @@
  * per value still waiting, its weight under `{site}#P#{day}` (the client hashes that sent
  * it). The rules that read them live in service/admission.ts.
  */
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from './client.js';
 import { conditionalWrite } from './conditional-write.js';
 import { storeCall } from './failures.js';
 import { FAMILY, sortKey, type Family } from './keys.js';
+import { queryPartitions } from './stats-store.js';
 import { tableName } from './tables.js';
 
 /** Whether the rollup item exists (a value that holds a row). */
@@ -48,25 +49,8 @@ export async function slotsTaken(pk: string, family: Family): Promise<number> {
 
 /** The sort keys of a family's rows in a bucket (a consistent read: once it is full, final). */
 export async function admittedKeys(pk: string, family: Family): Promise<Set<string>> {
-  const keys = new Set<string>();
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const output = await storeCall('stats query', () =>
-      getDocumentClient().send(
-        new QueryCommand({
-          TableName: tableName('stats'),
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': pk, ':prefix': `${family}#` },
-          ProjectionExpression: 'sk',
-          ExclusiveStartKey,
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    for (const item of output.Items ?? []) keys.add(String(item.sk));
-    ExclusiveStartKey = output.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return keys;
+  const items = (await queryPartitions([pk], `${family}#`, true)).get(pk) ?? [];
+  return new Set(items.map((item) => item.sk));
 }
 
 export interface Weight {
