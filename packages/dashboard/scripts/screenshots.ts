@@ -45,14 +45,15 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<v
   });
 }
 
-async function shoot(browser: Browser, baseUrl: string, site: string, shot: Shot): Promise<void> {
+async function shoot(browser: Browser, baseUrl: string, site: string, shot: Shot, readKey: string): Promise<void> {
   const context = await browser.newContext({
     viewport: { width: shot.width, height: shot.height },
     deviceScaleFactor: shot.scale,
     colorScheme: shot.scheme,
     reducedMotion: 'reduce',
   });
-  await context.addInitScript((key) => localStorage.setItem('liveinsight.key', key), API_KEY);
+  // Signed in as a user is: with a read key (an admin key would bring the "can change data" notice).
+  await context.addInitScript((key) => localStorage.setItem('liveinsight.key', key), readKey);
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));
@@ -75,6 +76,18 @@ async function sites(baseUrl: string): Promise<SiteSummary[]> {
   return body.data.sites;
 }
 
+/** A read key for the shots, minted through the admin API as `npm run keys -- create` does. */
+async function mintReadKey(baseUrl: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/api/keys`, {
+    method: 'POST',
+    headers: { 'X-API-Key': API_KEY, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: `screenshots-${Date.now()}`, scopes: ['read'] }),
+  });
+  const body = (await response.json()) as { status: string; data?: { key: string }; message?: string };
+  if (body.status !== 'success' || !body.data) throw new Error(`POST /api/keys: ${body.message}`);
+  return body.data.key;
+}
+
 async function main(): Promise<void> {
   process.env.LIVEINSIGHT_API_KEY = API_KEY;
   await mkdir(OUT_DIR, { recursive: true });
@@ -94,8 +107,9 @@ async function main(): Promise<void> {
     // Fresh session ids per run: a kept store already holds the previous run's.
     const stamp = Date.now();
     await postSessions({ baseUrl: stack.url, site }, liveSessions(stamp, 5).map((s) => ({ ...s, id: `${s.id}-${stamp}` })));
+    const readKey = await mintReadKey(stack.url);
     browser = await launchChromium();
-    for (const shot of SHOTS) await shoot(browser, stack.url, site, shot);
+    for (const shot of SHOTS) await shoot(browser, stack.url, site, shot, readKey);
   } finally {
     await browser?.close();
     await stack.close();
