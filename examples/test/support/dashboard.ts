@@ -23,7 +23,8 @@ export async function readDashboard(page: Page, baseUrl: string, site: string, p
   for (const id of TOTALS) {
     totals[id] = Number(await page.locator(`.metric[data-metric="${id}"] .metric-value`).getAttribute('data-value'));
   }
-  const events = await page.locator('[data-card="events"] tr.clickable').evaluateAll((rows) =>
+  // Event rows only: their property rows are clickable too (each adds a property chip).
+  const events = await page.locator('[data-card="events"] tr.clickable:not(.prop-row)').evaluateAll((rows) =>
     Object.fromEntries(
       rows.map((row) => [(row as HTMLElement).dataset.value, Number(row.querySelector<HTMLElement>('[data-column="count"]')?.dataset.value)]),
     ),
