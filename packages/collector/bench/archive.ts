@@ -78,16 +78,19 @@ export async function reportArchive(log: (line?: string) => void, ingest: { even
     writer.close();
     const writeSeconds = (performance.now() - t1) / 1000;
     let bytes = 0;
-    let gzipped = 0;
+    let firstDayBytes = 0;
+    let firstDayGzipped = 0;
     for (let day = from; day < from + DAYS * DAY_MS; day += DAY_MS) {
       const folder = join(archiveDir, partitionPath(SITE, dayLabel(day)));
       for (const file of readdirSync(folder)) {
-        bytes += statSync(join(folder, file)).size;
-        if (day === from) gzipped += gzipSync(readFileSync(join(folder, file))).length;
+        const size = statSync(join(folder, file)).size;
+        bytes += size;
+        if (day !== from) continue;
+        firstDayBytes += size;
+        firstDayGzipped += gzipSync(readFileSync(join(folder, file))).length;
       }
     }
-    const firstDayBytes = readdirSync(join(archiveDir, partitionPath(SITE, dayLabel(from)))).reduce((s, f) => s + statSync(join(archiveDir, partitionPath(SITE, dayLabel(from)), f)).size, 0);
-    const gzipPerMillion = (gzipped / firstDayBytes) * bytes * (1_000_000 / EVENTS);
+    const gzipPerMillion = (firstDayGzipped / firstDayBytes) * bytes * (1_000_000 / EVENTS);
     log(`   archive: ${EVENTS.toLocaleString('en-US')} events over ${DAYS} days written in ${fmt(writeSeconds, 1)} s; ${fmt(bytes / 1e6, 0)} MB of NDJSON = ` +
       `${fmt((bytes / EVENTS) * 1e6 / 1e6, 0)} MB per million events, ${fmt(gzipPerMillion / 1e6, 1)} MB per million gzipped (a day's files gzipped, scaled)`);
 

@@ -7,11 +7,9 @@
  * the tests, and the table's columns are asserted equal to the archive record's.
  */
 import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand, StopQueryExecutionCommand } from '@aws-sdk/client-athena';
-import { ARCHIVE_COLUMNS } from '../archive/record.js';
 import { StorageUnavailableError } from '../errors.js';
 import { ARCHIVE_ENV } from '../functions.js';
 import { sleep } from '../lib/concurrency.js';
-import { DAY_MS, dayLabel } from '../lib/time.js';
 import { athenaDialect, athenaLiteral } from './dialect.js';
 import type { QueryEngine, Row } from './engine.js';
 import type { BuiltQuery } from './sql.js';
@@ -70,14 +68,5 @@ export function athenaEngine(client: AthenaClient, workgroup: string, database: 
     name: 'athena',
     dialect,
     run,
-    async *events(site, from, to) {
-      const days: string[] = [];
-      for (let day = Math.floor(from / DAY_MS) * DAY_MS; day < to; day += DAY_MS) days.push(dayLabel(day));
-      const params: (string | number)[] = [];
-      const bind = (v: string | number) => (params.push(v), '?');
-      const source = dialect.source(site, days, bind);
-      const sql = `SELECT ${ARCHIVE_COLUMNS.map((c) => c.name).join(', ')} FROM ${source} AS a WHERE site = ${bind(site)} AND time >= ${bind(from)} AND time < ${bind(to)} ORDER BY time, id`;
-      for (const row of await run({ sql, params, dimensions: 0 })) yield row;
-    },
   };
 }

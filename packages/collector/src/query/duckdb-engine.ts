@@ -14,10 +14,10 @@ import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { ARCHIVE_COLUMNS, partitionPath } from '../archive/record.js';
 import { fnv1a } from '../lib/hash.js';
-import { DAY_MS, dayLabel } from '../lib/time.js';
+import { DAY_MS } from '../lib/time.js';
 import { duckdbDialect, duckType, type LocalFiles } from './dialect.js';
 import type { QueryEngine, Row } from './engine.js';
-import type { BuiltQuery } from './sql.js';
+import { daysOf, type BuiltQuery } from './sql.js';
 
 export function duckdbEngine(archiveDir: string, options: { cacheDir?: string } = {}): QueryEngine & { close(): void } {
   const cacheDir = options.cacheDir ?? join(dirname(archiveDir), 'archive-cache');
@@ -65,9 +65,9 @@ export function duckdbEngine(archiveDir: string, options: { cacheDir?: string } 
   /** Makes (or finds) the Parquet copy of each closed day in the window. */
   const prepare = async (site: string, from: number, to: number, now = Date.now()) => {
     const today = Math.floor(now / DAY_MS) * DAY_MS;
-    for (let day = Math.floor(from / DAY_MS) * DAY_MS; day < Math.min(to, today); day += DAY_MS) {
-      const partition = partitionPath(site, dayLabel(day));
-      const sources = ndjsonOf(site, dayLabel(day));
+    for (const day of daysOf(from, Math.min(to, today))) {
+      const partition = partitionPath(site, day);
+      const sources = ndjsonOf(site, day);
       if (!sources.length) {
         current.delete(partition);
         continue;
@@ -98,17 +98,6 @@ export function duckdbEngine(archiveDir: string, options: { cacheDir?: string } 
     dialect,
     run,
     prepare,
-    async *events(site, from, to) {
-      await prepare(site, from, to);
-      const days: string[] = [];
-      for (let day = Math.floor(from / DAY_MS) * DAY_MS; day < to; day += DAY_MS) days.push(dayLabel(day));
-      const params: (string | number)[] = [site, from, to];
-      const source = dialect.source(site, days, () => '');
-      const sql =
-        `SELECT ${ARCHIVE_COLUMNS.map((c) => c.name).join(', ')} FROM ${source} AS a ` +
-        `WHERE id IS NOT NULL AND site = CAST(? AS VARCHAR) AND time >= CAST(? AS BIGINT) AND time < CAST(? AS BIGINT) ORDER BY time, id`;
-      for (const row of await run({ sql, params, dimensions: 0 })) yield row;
-    },
     close() {
       void connection?.then(({ connection: c, instance }) => {
         c.closeSync();

@@ -14,8 +14,6 @@ export interface QueryEngine {
   run(query: BuiltQuery): Promise<Row[]>;
   /** Readies what a query of the site's window reads (DuckDB: the Parquet copies of closed days). */
   prepare?(site: string, from: number, to: number): Promise<void>;
-  /** A site's archived events of [from, to), deduplicated, oldest first. */
-  events(site: string, from: number, to: number): AsyncIterable<Row>;
 }
 
 let installed: QueryEngine | undefined;

@@ -16,7 +16,8 @@
  * are inlined (limit, offset) are checked integers.
  */
 import { DIRECT, UNKNOWN } from '@liveinsight/contract';
-import { DAY_MS, dayLabel } from '../lib/time.js';
+import { ARCHIVE_COLUMNS } from '../archive/record.js';
+import { bucketStarts, DAY_MS, dayLabel } from '../lib/time.js';
 import type { Dialect } from './dialect.js';
 import { PROPS_PREFIX, type Dimension, type Filter, type Metric, type QueryPlan } from './request.js';
 
@@ -57,18 +58,36 @@ const ORDER_EXPRESSION: Readonly<Record<Metric, string>> = {
   views_per_visit: 'CAST(visit_pageviews AS DOUBLE) / visits',
 };
 
-export function buildQuery(plan: QueryPlan, dialect: Dialect): BuiltQuery {
+/** The UTC days a window touches, as partitions name them. */
+export const daysOf = (from: number, to: number): string[] => bucketStarts(from, to, DAY_MS).map(dayLabel);
+
+/** Collects the values of a statement's placeholders, in the order they appear in its text. */
+function binder(dialect: Dialect) {
   const params: (string | number)[] = [];
   const bind = (value: string | number, type: 'varchar' | 'bigint' = typeof value === 'number' ? 'bigint' : 'varchar') => {
     params.push(value);
     return dialect.param(type);
   };
-  const days: string[] = [];
-  for (let day = Math.floor(plan.from / DAY_MS) * DAY_MS; day < plan.to; day += DAY_MS) days.push(dayLabel(day));
+  return { params, bind };
+}
 
+/** A site's events of [from, to), one row per event id: the relation every query starts from. */
+function eventsOf(site: string, from: number, to: number, dialect: Dialect, bind: (value: string | number) => string): string {
+  const source = dialect.source(site, daysOf(from, to), (v) => bind(v));
+  return `SELECT * FROM ${source} AS a WHERE id IS NOT NULL AND site = ${bind(site)} AND time >= ${bind(from)} AND time < ${bind(to)}`;
+}
+
+/** A window's archived events in the archive's columns, oldest first (GET /api/export). */
+export function buildEventsQuery(site: string, from: number, to: number, dialect: Dialect): BuiltQuery {
+  const { params, bind } = binder(dialect);
+  const sql = `SELECT ${ARCHIVE_COLUMNS.map((c) => c.name).join(', ')} FROM (${eventsOf(site, from, to, dialect, bind)}) AS e ORDER BY time, id`;
+  return { sql, params, dimensions: 0 };
+}
+
+export function buildQuery(plan: QueryPlan, dialect: Dialect): BuiltQuery {
+  const { params, bind } = binder(dialect);
   // In the order they appear in the text: every bind() pushes its value where its `?` is.
-  const source = dialect.source(plan.siteId, days, (v) => bind(v));
-  const ev = `ev AS (SELECT * FROM ${source} AS a WHERE id IS NOT NULL AND site = ${bind(plan.siteId)} AND time >= ${bind(plan.from)} AND time < ${bind(plan.to)})`;
+  const ev = `ev AS (${eventsOf(plan.siteId, plan.from, plan.to, dialect, bind)})`;
   const first = (column: string) => `min_by(${column}, time) AS ${column}`;
   const sessions =
     `sessions AS (SELECT session_id, ${['referrer', 'utm_source', 'utm_medium', 'utm_campaign', 'device', 'browser', 'os', 'country'].map(first).join(', ')}, ` +

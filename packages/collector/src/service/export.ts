@@ -9,6 +9,7 @@ import { ARCHIVE_COLUMNS } from '../archive/record.js';
 import { BadRequestError, PayloadTooLargeError } from '../errors.js';
 import { DAY_MS } from '../lib/time.js';
 import { queryEngine, type Row } from '../query/engine.js';
+import { buildEventsQuery } from '../query/sql.js';
 
 /** A Lambda proxy answer is at most 6 MB: a longer export is asked for in shorter windows. */
 export const EXPORT_MAX_BYTES = 5 * 1024 * 1024;
@@ -46,9 +47,11 @@ export function parseExport(params: Record<string, string | undefined> | null): 
 
 export async function exportEvents(query: ExportQuery): Promise<{ body: string; contentType: string }> {
   const engine = await queryEngine();
+  await engine.prepare?.(query.siteId, query.from, query.to);
+  const rows = await engine.run(buildEventsQuery(query.siteId, query.from, query.to, engine.dialect));
   const parts: string[] = query.format === 'csv' ? [`${ARCHIVE_COLUMNS.map((c) => c.name).join(',')}\r\n`] : [];
   let bytes = 0;
-  for await (const row of engine.events(query.siteId, query.from, query.to)) {
+  for (const row of rows) {
     const line = query.format === 'csv' ? csvLine(row) : `${JSON.stringify(ndjsonRow(row))}\n`;
     bytes += Buffer.byteLength(line);
     if (bytes > EXPORT_MAX_BYTES) throw new PayloadTooLargeError(`export: more than ${EXPORT_MAX_BYTES / 1024 / 1024} MB; ask for fewer days at a time`);

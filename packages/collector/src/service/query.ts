@@ -4,10 +4,10 @@
  * archive otherwise. `meta.engine` says which. Rates are percentages, as in Plausible's
  * API (GET /api/stats keeps its 0..1).
  */
-import { dayLabel, DAY_MS, iso } from '../lib/time.js';
+import { bucketStarts, dayLabel, DAY_MS, HOUR_MS, iso } from '../lib/time.js';
 import { queryEngine, type Row } from '../query/engine.js';
 import type { Metric, QueryPlan } from '../query/request.js';
-import { buildQuery } from '../query/sql.js';
+import { buildQuery, daysOf } from '../query/sql.js';
 import { getStats } from './stats.js';
 
 export interface QueryResult {
@@ -68,9 +68,9 @@ export function timeLabels(unit: 'hour' | 'day' | 'week' | 'month', from: number
   const labels: string[] = [];
   const start = new Date(from);
   if (unit === 'hour') {
-    for (let t = Math.floor(from / 3_600_000) * 3_600_000; t < to; t += 3_600_000) labels.push(`${iso(t).slice(0, 13).replace('T', ' ')}:00:00`);
+    for (const t of bucketStarts(from, to, HOUR_MS)) labels.push(`${iso(t).slice(0, 13).replace('T', ' ')}:00:00`);
   } else if (unit === 'day') {
-    for (let t = Math.floor(from / DAY_MS) * DAY_MS; t < to; t += DAY_MS) labels.push(dayLabel(t));
+    labels.push(...daysOf(from, to));
   } else if (unit === 'week') {
     // Weeks start on Monday, as date_trunc('week') does.
     const day = Math.floor(from / DAY_MS) * DAY_MS;

@@ -6,7 +6,7 @@ import type { AthenaClient } from '@aws-sdk/client-athena';
 import { athenaEngine } from '../../src/query/athena-engine.js';
 import { athenaDialect, athenaLiteral, duckdbDialect } from '../../src/query/dialect.js';
 import { parseQuery } from '../../src/query/request.js';
-import { buildQuery } from '../../src/query/sql.js';
+import { buildEventsQuery, buildQuery } from '../../src/query/sql.js';
 import { encodeRecord, RECORD_VERSION, type StreamEvent } from '../../src/stream/record.js';
 
 const { Parser } = sqlParser as unknown as { Parser: new () => { astify(sql: string, options: { database: string }): unknown } };
@@ -40,6 +40,9 @@ describe('the SQL builder', () => {
       const { sql } = buildQuery(plan, athenaDialect('liveinsight', 'events'));
       expect(() => parser.astify(sql, { database: 'trino' }), sql).not.toThrow();
     }
+    const exported = buildEventsQuery('a.example', plans[0]!.from, plans[0]!.to, athenaDialect('liveinsight', 'events'));
+    expect(() => parser.astify(exported.sql, { database: 'trino' }), exported.sql).not.toThrow();
+    expect((exported.sql.match(/\?/g) ?? []).length).toBe(exported.params.length);
   });
 
   it('binds one value per placeholder, in order, for both engines', () => {
