@@ -165,8 +165,13 @@ onStoreReset(() => {
 
 const bucketKey = (pk: string, family: Family) => `${pk}\n${family}`;
 
+/** Forgets the oldest entry of a full cache (Sets and Maps iterate in insertion order). */
+function makeRoom(cache: Set<string> | Map<string, unknown>, limit: number): void {
+  if (cache.size >= limit) cache.delete(cache.keys().next().value!);
+}
+
 function bounded(set: Set<string>, key: string, limit = BUCKETS_LIMIT): void {
-  if (set.size >= limit) set.delete(set.values().next().value!);
+  makeRoom(set, limit);
   set.add(key);
 }
 
@@ -179,7 +184,7 @@ function remember(inc: Increment): 'own' {
 function wait(key: string, clients: readonly string[]): void {
   let set = waiting.get(key);
   if (!set) {
-    if (waiting.size >= KNOWN_LIMIT) waiting.delete(waiting.keys().next().value!);
+    makeRoom(waiting, KNOWN_LIMIT);
     waiting.set(key, (set = new Set()));
   }
   for (const client of clients) set.add(client);
@@ -187,7 +192,7 @@ function wait(key: string, clients: readonly string[]): void {
 
 function markFull(bucket: string, pk: string, family: Family): void {
   if (full.has(bucket)) return;
-  if (full.size >= BUCKETS_LIMIT) full.delete(full.keys().next().value!);
+  makeRoom(full, BUCKETS_LIMIT);
   const admitted = admittedKeys(pk, family);
   // A failed read only costs the shortcut: the bucket is looked up again next time.
   admitted.catch(() => full.delete(bucket));
