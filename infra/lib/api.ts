@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   AuthorizationType,
@@ -9,6 +9,7 @@ import {
   MethodLoggingLevel,
   type MethodDeploymentOptions,
   MockIntegration,
+  ResponseTransferMode,
   ResponseType,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
@@ -16,7 +17,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Throttle } from './config.js';
-import type { ApiFunctionId } from './functions.js';
+import { FUNCTIONS, type ApiFunctionId, type FunctionSpec } from './functions.js';
 import { acknowledge } from './nag.js';
 import { CORS_HEADERS, pathsOf, RETRY_AFTER_S, ROUTES, type Route } from '@liveinsight/contract';
 
@@ -121,9 +122,13 @@ export class LiveInsightApi extends Construct {
     this.restApi.deploymentStage.node.addDependency(executionLogs);
 
     const api = this.restApi.root.addResource('api');
-    // Test invocations from the console are not part of the deployment's permissions.
+    // Test invocations from the console are not part of the deployment's permissions. A
+    // function that streams its answer (the export) is invoked with response streaming.
     const integration = (handler: ApiFunctionId) =>
-      new LambdaIntegration(props.functions[handler], { allowTestInvoke: false });
+      new LambdaIntegration(props.functions[handler], {
+        allowTestInvoke: false,
+        ...((FUNCTIONS[handler] as FunctionSpec).streamsResponse && { responseTransferMode: ResponseTransferMode.STREAM, timeout: Duration.minutes(15) }),
+      });
     for (const [path, methods] of pathsOf()) {
       const resource = resourceAt(api, path);
       for (const method of methods) resource.addMethod(method, integration(handlerOf(path, method)));

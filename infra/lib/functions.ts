@@ -22,7 +22,7 @@ import type { EventArchive } from './archive.js';
 import { CollectorFunction } from './function.js';
 import { CONSUMER_SETTINGS, type EventsStream } from './stream.js';
 
-export { FUNCTIONS, isStreamConsumer, takesApiKey, type ApiFunctionId, type FunctionId, type StreamAccess, type StreamFunctionId };
+export { FUNCTIONS, isStreamConsumer, takesApiKey, type ApiFunctionId, type FunctionId, type FunctionSpec, type StreamAccess, type StreamFunctionId };
 
 export interface CollectorFunctionsProps {
   readonly tables: Record<TableId, Table>;

@@ -35,7 +35,7 @@ describe('alarms', () => {
     alarms = alarmsOf(template);
   });
 
-  it('raises the original eight alarms, one each for the /api/sites, admin, consumer, query and transformation functions, two for the stream and one for the archive', () => {
+  it('raises the original eight alarms, one each for the /api/sites, admin, consumer, query, export and transformation functions, two for the stream and one for the archive', () => {
     expect(Object.keys(alarms).sort()).toEqual(
       [
         'liveinsight-dev-events-errors',
@@ -44,6 +44,7 @@ describe('alarms', () => {
         'liveinsight-dev-sites-errors',
         'liveinsight-dev-admin-errors',
         'liveinsight-dev-query-errors',
+        'liveinsight-dev-export-errors',
         'liveinsight-dev-archive-errors',
         'liveinsight-dev-aggregate-errors',
         'liveinsight-dev-api-4xx',
@@ -61,7 +62,7 @@ describe('alarms', () => {
   });
 
   it('watches the Errors metric of each function', () => {
-    for (const id of ['events', 'realtime', 'stats', 'sites', 'admin', 'query', 'archive', 'aggregate'] as const) {
+    for (const id of ['events', 'realtime', 'stats', 'sites', 'admin', 'query', 'export', 'archive', 'aggregate'] as const) {
       expect(alarms[`liveinsight-dev-${id}-errors`]).toMatchObject({
         Namespace: 'AWS/Lambda',
         MetricName: 'Errors',
@@ -174,7 +175,7 @@ describe('alarms with -c alarmEmail', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     const topic = { Ref: logicalId(stack, stack.alarms.topic!) };
     const alarms = Object.values(alarmsOf(template));
-    expect(alarms).toHaveLength(16);
+    expect(alarms).toHaveLength(17);
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([topic]);
       expect(alarm.OKActions).toEqual([topic]);

@@ -91,14 +91,22 @@ describe('API', () => {
     expect(integratedFunction(methodsOf('/api/sites').GET)).toBe(logicalId(stack, stack.functions.sites));
   });
 
-  it('serves the archive\'s routes, POST /api/v2/query and GET /api/export, from the query function, with a preflight and the keyed throttle', () => {
+  it('serves the archive\'s routes, POST /api/v2/query from the query function and GET /api/export from the export function, with a preflight and the keyed throttle', () => {
     const query = logicalId(stack, stack.functions.query);
+    const exporter = logicalId(stack, stack.functions.export);
     expect(integratedFunction(methodsOf('/api/v2/query').POST)).toBe(query);
-    expect(integratedFunction(methodsOf('/api/export').GET)).toBe(query);
-    for (const path of ['/api/v2/query', '/api/export']) {
+    expect(integratedFunction(methodsOf('/api/export').GET)).toBe(exporter);
+    for (const [path, fn] of [['/api/v2/query', query], ['/api/export', exporter]] as const) {
       expect(methodsOf(path).OPTIONS.Integration.Type, path).toBe('MOCK');
-      expect(integratedFunction(methodsOf(path).ANY), path).toBe(query);
+      expect(integratedFunction(methodsOf(path).ANY), path).toBe(fn);
     }
+    // The export streams its answer (InvokeWithResponseStream), for up to 15 minutes; the rest are buffered.
+    for (const method of [methodsOf('/api/export').GET, methodsOf('/api/export').ANY]) {
+      expect(method.Integration).toMatchObject({ Type: 'AWS_PROXY', ResponseTransferMode: 'STREAM', TimeoutInMillis: 900_000 });
+      expect(JSON.stringify(method.Integration.Uri)).toContain('/response-streaming-invocations');
+    }
+    expect(methodsOf('/api/v2/query').POST.Integration.ResponseTransferMode).toBeUndefined();
+    expect(resources[logicalId(stack, stack.functions.export)]!.Properties.Timeout).toBe(900);
     // /api/v2 is only the parent: no method, so API Gateway answers it 404 (MISSING_AUTHENTICATION_TOKEN).
     expect(methodsOf('/api/v2')).toEqual({});
     const stage = Object.values(resources).find((r) => r.Type === 'AWS::ApiGateway::Stage')!;

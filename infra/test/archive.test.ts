@@ -8,7 +8,7 @@ import {
   ARCHIVE_PREFIX,
 } from '@liveinsight/collector/archive';
 import { ARCHIVE_ENV } from '@liveinsight/collector/functions';
-import { FUNCTIONS, type FunctionId } from '../lib/functions.js';
+import { FUNCTIONS, type FunctionId, type FunctionSpec } from '../lib/functions.js';
 import type { LiveInsightStack } from '../lib/liveinsight-stack.js';
 import { grantsOfRole, logicalId, type Grant } from './support/iam.js';
 import { synthesize } from './support/synth.js';
@@ -17,6 +17,8 @@ type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown; Principal?: unknown };
 
 const FUNCTION_IDS = Object.keys(FUNCTIONS) as FunctionId[];
+/** The functions that read the archive through Athena. */
+const READERS: FunctionId[] = ['query', 'export'];
 /** What a function role has whatever it does: its log group, secrets and tables (functions.test.ts). */
 const BASELINE = /^(logs|secretsmanager|dynamodb):/;
 const ARCHIVE_SERVICES = /^(athena|glue|s3|firehose):/;
@@ -307,21 +309,23 @@ describe('event archive', () => {
       ]);
     });
 
-    it('tells the query function, and only it, where the archive is', () => {
-      expect(FUNCTIONS.query.archive).toBe('query');
-      expect(fnProps('query').Environment.Variables).toMatchObject({
-        [ARCHIVE_ENV.workgroup]: 'liveinsight-dev',
-        [ARCHIVE_ENV.database]: 'liveinsight_dev',
-        [ARCHIVE_ENV.table]: 'events',
-        [ARCHIVE_ENV.bucket]: { Ref: ids.bucket },
-      });
-      for (const id of FUNCTION_IDS.filter((id) => id !== 'query')) {
+    it('tells the query and export functions, and only them, where the archive is', () => {
+      for (const id of READERS) {
+        expect((FUNCTIONS[id] as FunctionSpec).archive).toBe('query');
+        expect(fnProps(id).Environment.Variables).toMatchObject({
+          [ARCHIVE_ENV.workgroup]: 'liveinsight-dev',
+          [ARCHIVE_ENV.database]: 'liveinsight_dev',
+          [ARCHIVE_ENV.table]: 'events',
+          [ARCHIVE_ENV.bucket]: { Ref: ids.bucket },
+        });
+      }
+      for (const id of FUNCTION_IDS.filter((id) => !READERS.includes(id))) {
         for (const name of Object.values(ARCHIVE_ENV)) expect(fnProps(id).Environment.Variables[name], `${id} ${name}`).toBeUndefined();
       }
     });
 
-    it('lets the query function run queries in its workgroup, read its table and the events/ prefix, and use its results bucket: nothing more', () => {
-      const granted = flat(grantsOf('query').filter((grant) => !grant.actions.some((action) => BASELINE.test(action))));
+    it.each(READERS)('lets the %s function run queries in its workgroup, read its table and the events/ prefix, and use its results bucket: nothing more', (reader) => {
+      const granted = flat(grantsOf(reader).filter((grant) => !grant.actions.some((action) => BASELINE.test(action))));
       expect(granted).toEqual(
         [
           ...['StartQueryExecution', 'GetQueryExecution', 'GetQueryResults', 'StopQueryExecution'].map(
@@ -340,12 +344,12 @@ describe('event archive', () => {
         ].sort(),
       );
       // Listing the archive is limited to events/ (errors/ holds what Firehose could not read).
-      const listArchive = policyStatements(logicalId(stack, stack.functions.query.role!)).find(
+      const listArchive = policyStatements(logicalId(stack, stack.functions[reader].role!)).find(
         (s) => [s.Action].flat().includes('s3:ListBucket') && JSON.stringify(s.Resource).includes(ids.bucket),
       )!;
       expect(listArchive.Condition).toEqual({ StringLike: { 's3:prefix': ['events/*'] } });
       // Nothing on the stream, Firehose or a queue; the tables are its spec's (functions.test.ts).
-      const actions = grantsOf('query').flatMap((grant) => grant.actions);
+      const actions = grantsOf(reader).flatMap((grant) => grant.actions);
       expect(actions.filter((action) => /^(kinesis|firehose|sqs|lambda):/.test(action))).toEqual([]);
       expect(actions.some((action) => action.includes('*'))).toBe(false);
     });
@@ -360,7 +364,7 @@ describe('event archive', () => {
     });
 
     it('gives no other function anything of the archive', () => {
-      for (const id of FUNCTION_IDS.filter((id) => id !== 'query')) {
+      for (const id of FUNCTION_IDS.filter((id) => !READERS.includes(id))) {
         const actions = grantsOf(id).flatMap((grant) => grant.actions);
         expect(actions.filter((action) => ARCHIVE_SERVICES.test(action)), id).toEqual([]);
       }

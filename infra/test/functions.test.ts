@@ -49,11 +49,11 @@ describe('functions', () => {
     return template.toJSON().Resources[fnLogicalId].Properties;
   };
 
-  it('runs the six API handlers, the stream consumer and the archive\'s transformation on Node.js 22, arm64, as `handler` of an ES module bundle', () => {
-    expect([...FUNCTION_IDS].sort()).toEqual(['admin', 'aggregate', 'archive', 'events', 'query', 'realtime', 'sites', 'stats']);
-    expect([...API_FUNCTION_IDS].sort()).toEqual(['admin', 'events', 'query', 'realtime', 'sites', 'stats']);
+  it('runs the seven API handlers, the stream consumer and the archive\'s transformation on Node.js 22, arm64, as `handler` of an ES module bundle', () => {
+    expect([...FUNCTION_IDS].sort()).toEqual(['admin', 'aggregate', 'archive', 'events', 'export', 'query', 'realtime', 'sites', 'stats']);
+    expect([...API_FUNCTION_IDS].sort()).toEqual(['admin', 'events', 'export', 'query', 'realtime', 'sites', 'stats']);
     expect(Object.keys(template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } })))
-      .toHaveLength(8);
+      .toHaveLength(9);
     for (const id of FUNCTION_IDS) {
       expect(fnProps(id)).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
     }

@@ -38,6 +38,11 @@ export interface FunctionSpec {
    * what it is given.
    */
   readonly archive?: 'transform' | 'query';
+  /**
+   * Its answer is streamed (lambda/streaming.ts): API Gateway invokes it with response
+   * streaming, past the 10 MB and 29 s of a buffered answer.
+   */
+  readonly streamsResponse?: boolean;
 }
 
 /** An API call's limits, where a spec says nothing. */
@@ -45,7 +50,7 @@ export const DEFAULT_TIMEOUT_S = 30;
 export const DEFAULT_MEMORY_MB = 256;
 
 /**
- * The eight handlers. The collector (POST /api/events) validates and enriches a request,
+ * The nine handlers. The collector (POST /api/events) validates and enriches a request,
  * puts its records on the events stream and answers; of the tables it touches only stats
  * (the day's visitor salts, health) and, to check them, sites and keys. The consumer
  * (`aggregate`) counts the stream into the sessions and stats tables. The readers only
@@ -54,7 +59,8 @@ export const DEFAULT_MEMORY_MB = 256;
  * table and writes a key's last use (and the bootstrap admin key's item on first use).
  * `admin` manages sites, settings and keys, and deleting a site removes its rollups and
  * sessions. `query` answers questions the rollups cannot from the event archive, which
- * Firehose fills from the events stream through `archive` (the transformation).
+ * Firehose fills from the events stream through `archive` (the transformation); `export`
+ * streams a window of that archive out.
  */
 export const FUNCTIONS = {
   events: {
@@ -81,11 +87,19 @@ export const FUNCTIONS = {
     timeoutS: 29,
   },
   query: {
-    description: 'POST /api/v2/query (Plausible Stats API v2) and GET /api/export: the event archive, through Athena',
+    description: 'POST /api/v2/query (Plausible Stats API v2): the rollups, or the event archive through Athena',
     tables: { stats: 'read', keys: 'readWrite' },
     archive: 'query',
     // An Athena query of a long window can take a while; API Gateway answers at 29 s.
     timeoutS: 29,
+  },
+  export: {
+    description: 'GET /api/export: a window of the event archive through Athena, streamed as NDJSON or CSV',
+    tables: { keys: 'readWrite' },
+    archive: 'query',
+    streamsResponse: true,
+    // A streamed answer may run for 15 minutes (API Gateway's limit for one).
+    timeoutS: 900,
   },
   archive: {
     description: 'Firehose record transformation: stream lines into archive records (archive/record.ts)',

@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import type { EventsData, RealtimeData, SitesData, StatsData } from '@liveinsight/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -298,7 +299,10 @@ function kinesisStreamEvent(records: readonly CapturedRecord[]): KinesisStreamEv
  * result to a file: stdout stays the function's log, as in Lambda.
  */
 const RUNNER = `import { readFileSync, writeFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
 const [bundleUrl, eventPath, resultPath] = process.argv.slice(2);
+// Lambda's Node runtime gives a streamified handler (event, responseStream, context).
+globalThis.awslambda = { streamifyResponse: (fn) => Object.assign(fn, { streamified: true }) };
 const { handler } = await import(bundleUrl);
 if (typeof handler !== 'function') throw new Error('the bundle exports no handler');
 const event = JSON.parse(readFileSync(eventPath, 'utf8'));
@@ -315,7 +319,17 @@ const context = {
   getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
   done() {}, fail() {}, succeed() {},
 };
-const result = await handler(event, context);
+let result;
+if (handler.streamified) {
+  const chunks = [];
+  let contentType;
+  const stream = new Writable({ write(chunk, _encoding, done) { chunks.push(Buffer.from(chunk)); done(); } });
+  stream.setContentType = (type) => { contentType = type; };
+  await handler(event, stream, context);
+  result = { streamed: { contentType, ended: stream.writableEnded, bytes: Buffer.concat(chunks).toString('base64') } };
+} else {
+  result = await handler(event, context);
+}
 writeFileSync(resultPath, JSON.stringify(result ?? null));
 // Lambda freezes the process once the handler answers; open sockets must not keep it alive here.
 process.exit(0);
@@ -367,8 +381,23 @@ describe('the built Lambda bundles under Node 22', { timeout: 60_000 }, () => {
       expect(files.length, name).toBeGreaterThan(10);
       expect(files.filter((f) => /duckdb/i.test(f)), name).toEqual([]);
     }
-    // The query function does bundle its engine, Athena's client.
-    expect(inputs.get('query')!.some((f) => f.includes('client-athena'))).toBe(true);
+    // The query and export functions do bundle their engine, Athena's client.
+    for (const name of ['query', 'export'] as const) expect(inputs.get(name)!.some((f) => f.includes('client-athena')), name).toBe(true);
+  });
+
+  it('the export bundle streams its answer in API Gateway\'s format (prelude, eight NUL bytes, body), a refusal included, under Node 22', async () => {
+    const result = await invoke<{ streamed: { contentType: string; ended: boolean; bytes: string } }>(
+      'export',
+      proxyEvent({ method: 'GET', path: '/api/export', headers: { 'X-API-Key': API_KEY }, query: { site_id: site, from: '2026-12-01', to: 'soon' } }),
+    );
+    expect(result.streamed.contentType).toBe('application/vnd.awslambda.http-integration-response');
+    expect(result.streamed.ended).toBe(true);
+    const bytes = Buffer.from(result.streamed.bytes, 'base64');
+    const at = bytes.indexOf(Buffer.alloc(8));
+    const prelude = JSON.parse(bytes.subarray(0, at).toString('utf8'));
+    // The request accepts gzip, as a browser's through CloudFront does.
+    expect(prelude).toMatchObject({ statusCode: 400, headers: { 'Content-Type': 'application/json; charset=utf-8', 'Content-Encoding': 'gzip' } });
+    expect(JSON.parse(gunzipSync(bytes.subarray(at + 8)).toString('utf8'))).toEqual({ status: 'error', message: 'to: a date, YYYY-MM-DD' });
   });
 
   afterAll(async () => {

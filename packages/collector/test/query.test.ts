@@ -266,4 +266,46 @@ describe('the event archive and POST /api/v2/query', () => {
     const bad = await fetch(`${stack.url}/api/export?site_id=${SITE}&from=${day}&to=yesterday`, { headers: { 'X-API-Key': KEY } });
     expect(bad.status).toBe(400);
   });
+
+  it('streams an export past what a buffered answer may hold (10 MB), each event once, and survives a client that hangs up', async () => {
+    const site = 'big-export.test';
+    const first = today - 2 * DAY;
+    const label = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const note = 'x'.repeat(300);
+    const record = (i: number): ArchiveRecord => ({
+      site, id: `b-${i}`, session_id: `s-${i % 500}`, visitor: `v-${i % 500}`, time: first + Math.floor(i / 2) * 1000, kind: 'pageview', name: 'page_view',
+      path: `/p${i % 50}`, hostname: site, referrer: '', utm_source: '', utm_medium: '', utm_campaign: '',
+      browser: 'Firefox', os: 'Linux', device: 'desktop', country: 'FR', props: { note }, engaged_ms: null, scroll: null,
+    });
+    const total = 30_000;
+    const writer = openLocalArchive(stack.archiveDir);
+    for (let i = 0; i < total; i += 5_000) writer.append(Array.from({ length: 5_000 }, (_, k) => record(i + k)));
+    // A redelivered batch: archived twice, exported once.
+    writer.append(Array.from({ length: 1_000 }, (_, k) => record(k)));
+    writer.close();
+    const url = `${stack.url}/api/export?site_id=${site}&from=${label(first)}&to=${label(today)}`;
+
+    const response = await fetch(url, { headers: { 'X-API-Key': KEY } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-length')).toBeNull();
+    expect(response.headers.get('transfer-encoding')).toBe('chunked');
+    const text = await response.text();
+    expect(Buffer.byteLength(text)).toBeGreaterThan(10 * 1024 * 1024);
+    const rows = text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as ArchiveRecord);
+    expect(rows).toHaveLength(total);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(total);
+    expect(rows.every((r) => r.site === site && r.props.note === note)).toBe(true);
+    // Oldest first.
+    expect(rows.every((r, i) => i === 0 || rows[i - 1]!.time <= r.time)).toBe(true);
+
+    // A client that reads one chunk and hangs up; the next export is answered in full.
+    const aborted = new AbortController();
+    const partial = await fetch(url, { headers: { 'X-API-Key': KEY }, signal: aborted.signal });
+    const reader = partial.body!.getReader();
+    expect((await reader.read()).done).toBe(false);
+    aborted.abort();
+    await reader.read().catch(() => undefined);
+    const again = await fetch(`${url}&format=csv`, { headers: { 'X-API-Key': KEY } });
+    expect((await again.text()).trim().split('\r\n')).toHaveLength(total + 1);
+  });
 });

@@ -25,7 +25,7 @@ export const ROUTES = [
   { path: '/api/keys/{name}', method: 'DELETE', handler: 'admin', auth: 'admin' },
   { path: '/api/key', method: 'GET', handler: 'admin', auth: 'key' },
   { path: '/api/v2/query', method: 'POST', handler: 'query', auth: 'read', answers: 'plausible' },
-  { path: '/api/export', method: 'GET', handler: 'query', auth: 'read' },
+  { path: '/api/export', method: 'GET', handler: 'export', auth: 'read' },
 ] as const;
 
 export type Route = (typeof ROUTES)[number];

@@ -37,6 +37,31 @@ export class RawAnswer {
   constructor(readonly result: APIGatewayProxyResult) {}
 }
 
+/**
+ * A proxy result whose body is written as it is made: an export of any size. API Gateway
+ * streams it (the integration's response transfer mode STREAM, lambda/streaming.ts);
+ * the local server writes it chunked.
+ */
+export interface StreamedResult {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: AsyncIterable<string>;
+}
+
+/** What a streaming route's body returns; its status and headers are sent before the first chunk. */
+export class StreamAnswer {
+  constructor(readonly result: StreamedResult) {}
+}
+
+export function streamedText(chunks: AsyncIterable<string>, contentType: string, headers: Record<string, string> = {}): StreamAnswer {
+  return new StreamAnswer({ statusCode: 200, headers: { ...CORS_HEADERS, 'Content-Type': contentType, 'Cache-Control': 'no-store', ...headers }, body: chunks });
+}
+
+/** A whole result as a stream of one chunk: an error, or a preflight, on a streaming route. */
+export async function* once(body: string): AsyncIterable<string> {
+  if (body) yield body;
+}
+
 export function rawJson(body: unknown): RawAnswer {
   return new RawAnswer({ statusCode: 200, headers: { ...JSON_HEADERS }, body: JSON.stringify(body) });
 }

@@ -15,7 +15,7 @@ import {
 import { authenticate, authorize, type Principal } from '../service/access.js';
 import { keyOf } from './auth.js';
 import { viewerOf, type Viewer } from './viewer.js';
-import { failure, plainFailure, preflight, RawAnswer, success } from './response.js';
+import { failure, once, plainFailure, preflight, RawAnswer, StreamAnswer, success, type StreamedResult } from './response.js';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
@@ -62,8 +62,32 @@ export function statusOf(error: unknown): number {
  * data (and checks the site, where the route names one).
  */
 export function route<H extends RouteHandler>(handler: H, bodies: Bodies<H>): ProxyHandler {
-  const rows = routesOf(handler);
+  const answer = answering(handler, bodies);
   return async (event) => {
+    const result = await answer(event);
+    if (typeof result.body !== 'string') throw new Error(`${handler}: a streamed answer needs streamingRoute`);
+    return result as APIGatewayProxyResult;
+  };
+}
+
+export type StreamingHandler = (event: APIGatewayProxyEvent) => Promise<StreamedResult>;
+
+/**
+ * route() for a handler whose bodies may answer with a stream (StreamAnswer): every answer
+ * is then a stream, an error or a preflight as one chunk. A body fails before its first
+ * chunk is asked for, so its faults still get their status code.
+ */
+export function streamingRoute<H extends RouteHandler>(handler: H, bodies: Bodies<H>): StreamingHandler {
+  const answer = answering(handler, bodies);
+  return async (event) => {
+    const result = await answer(event);
+    return typeof result.body === 'string' ? { statusCode: result.statusCode, headers: stringHeaders(result.headers), body: once(result.body) } : (result as StreamedResult);
+  };
+}
+
+function answering<H extends RouteHandler>(handler: H, bodies: Bodies<H>) {
+  const rows = routesOf(handler);
+  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult | StreamedResult> => {
     if (event.httpMethod === 'OPTIONS') return preflight();
     const match = matchRoute(event.path, event.httpMethod);
     const path = match?.path ?? rows[0]!.path;
@@ -78,7 +102,7 @@ export function route<H extends RouteHandler>(handler: H, bodies: Bodies<H>): Pr
       const principal = row.auth === 'none' ? found : authorize(found, row.auth);
       const body = (bodies as Record<string, RouteBody>)[`${row.method} ${row.path}`]!;
       const answer = await body({ event, params: match!.params, principal, viewer, now });
-      return answer instanceof RawAnswer ? answer.result : success(answer);
+      return answer instanceof RawAnswer || answer instanceof StreamAnswer ? answer.result : success(answer);
     } catch (error) {
       const statusCode = statusOf(error);
       if (statusCode >= 500) {
@@ -92,6 +116,10 @@ export function route<H extends RouteHandler>(handler: H, bodies: Bodies<H>): Pr
       return (plausible ? plainFailure : failure)(statusCode, message, headers);
     }
   };
+}
+
+function stringHeaders(headers: APIGatewayProxyResult['headers']): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name, String(value)]));
 }
 
 /** The request body as text, whether API Gateway passed it as is or base64-encoded. */

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { StreamedResult } from '../http/response.js';
+
+/** A route's handler as the local server calls it: a buffered proxy handler, or a streaming one's `respond`. */
+export type LocalHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult | StreamedResult>;
 
 /**
  * Turns a Node request into the API Gateway (REST, v1) proxy event that Lambda would
@@ -68,4 +74,12 @@ export function sendProxyResult(res: ServerResponse, result: APIGatewayProxyResu
   const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body ?? '');
   res.writeHead(result.statusCode, { ...headers, 'Content-Length': body.length });
   res.end(body);
+}
+
+export async function sendAnswer(res: ServerResponse, result: APIGatewayProxyResult | StreamedResult): Promise<void> {
+  if (typeof result.body === 'string') return sendProxyResult(res, result as APIGatewayProxyResult);
+  const streamed = result as StreamedResult;
+  // Chunked, as API Gateway streams it; a client gone mid-way ends the engine's read too.
+  res.writeHead(streamed.statusCode, streamed.headers);
+  await pipeline(Readable.from(streamed.body), res).catch(() => res.destroy());
 }

@@ -7,11 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { AUTO_SITES_ENV } from '../functions.js';
 import { failure } from '../http/response.js';
 import { matchRoute, ROUTE_HANDLERS, ROUTES, type RouteHandler } from '@liveinsight/contract';
-import type { ProxyHandler } from '../http/route.js';
+import type { ProxyHandler, StreamingHandler } from '../http/route.js';
 import { setEventsStream } from '../stream/events-stream.js';
 import { resetDocumentClient } from '../store/client.js';
 import { ensureTablesAt } from '../store/create-tables.js';
-import { sendProxyResult, toProxyEvent } from './adapter.js';
+import { sendAnswer, sendProxyResult, toProxyEvent, type LocalHandler } from './adapter.js';
 import { startDynalite, type EmbeddedStore } from './dynalite.js';
 import { applyLimits, drain, httpLimits, serverOptions, setSecurityHeaders, type HttpLimits } from './http-limits.js';
 import { serveFile } from './static-files.js';
@@ -148,19 +148,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 async function loadRoutes(log: StreamLog): Promise<Routes> {
   // Imported after DYNAMODB_ENDPOINT is set, as Lambda imports them with its env.
   // Literal imports (bundlers and vite resolve them); the Record makes a route without one a type error.
-  const modules: Record<RouteHandler, () => Promise<{ handler: ProxyHandler }>> = {
-    events: () => import('../handlers/events.js'),
-    realtime: () => import('../handlers/realtime.js'),
-    stats: () => import('../handlers/stats.js'),
-    sites: () => import('../handlers/sites.js'),
-    admin: () => import('../handlers/admin.js'),
-    query: () => import('../handlers/query.js'),
+  // A streaming handler's module gives the local server `respond` (its `handler` is Lambda's streamified one).
+  const proxy = (m: { handler: ProxyHandler }): LocalHandler => m.handler;
+  const streaming = (m: { respond: StreamingHandler }): LocalHandler => m.respond;
+  const modules: Record<RouteHandler, () => Promise<LocalHandler>> = {
+    events: () => import('../handlers/events.js').then(proxy),
+    realtime: () => import('../handlers/realtime.js').then(proxy),
+    stats: () => import('../handlers/stats.js').then(proxy),
+    sites: () => import('../handlers/sites.js').then(proxy),
+    admin: () => import('../handlers/admin.js').then(proxy),
+    query: () => import('../handlers/query.js').then(proxy),
+    export: () => import('../handlers/export.js').then(streaming),
   };
-  const handlers = new Map(await Promise.all(ROUTE_HANDLERS.map(async (name) => [name, (await modules[name]()).handler] as const)));
+  const handlers = new Map(await Promise.all(ROUTE_HANDLERS.map(async (name) => [name, await modules[name]()] as const)));
   // Reads wait for the consumer to count what was put before them: read-your-writes,
   // which a dashboard opened right after an import (npm run demo) expects.
   const afterCatchUp =
-    (handler: ProxyHandler): ProxyHandler =>
+    (handler: LocalHandler): LocalHandler =>
     async (event) => {
       await log.caughtUp();
       return handler(event);
@@ -177,7 +181,7 @@ async function loadRoutes(log: StreamLog): Promise<Routes> {
 }
 
 /** The handler of a request path and method, as API Gateway would pick it, with the resource and its parameters. */
-type Routes = (path: string, method: string) => { resource: string; params: Record<string, string>; handler: ProxyHandler } | undefined;
+type Routes = (path: string, method: string) => { resource: string; params: Record<string, string>; handler: LocalHandler } | undefined;
 
 async function handle(
   req: IncomingMessage,
@@ -200,7 +204,7 @@ async function handle(
       res.setHeader('Connection', 'close');
       return sendProxyResult(res, failure(408, `Body did not arrive within ${limits.bodyTimeoutMs} ms`));
     }
-    return sendProxyResult(res, await found.handler(toProxyEvent(req, body, url, found)));
+    return sendAnswer(res, await found.handler(toProxyEvent(req, body, url, found)));
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { Allow: 'GET, HEAD' }).end();

@@ -27,7 +27,8 @@ export function athenaEngineFromEnv(env: NodeJS.ProcessEnv = process.env): Query
 
 export function athenaEngine(client: AthenaClient, workgroup: string, database: string, table: string): QueryEngine {
   const dialect = athenaDialect(database, table);
-  const run = async ({ sql, params }: BuiltQuery): Promise<Row[]> => {
+  /** Starts the query and waits for it; its id. */
+  const execute = async ({ sql, params }: BuiltQuery): Promise<string> => {
     const started = await client.send(
       new StartQueryExecutionCommand({
         QueryString: sql,
@@ -50,23 +51,34 @@ export function athenaEngine(client: AthenaClient, workgroup: string, database: 
       }
       await sleep(wait);
     }
-    const rows: Row[] = [];
+    return id;
+  };
+  /** The results a page (up to 1,000 rows) at a time; the first row of the first page is the header. */
+  async function* pages(id: string): AsyncIterable<Row[]> {
     let header: string[] | undefined;
     let NextToken: string | undefined;
     do {
       const page = await client.send(new GetQueryResultsCommand({ QueryExecutionId: id, NextToken }));
+      const rows: Row[] = [];
       for (const row of page.ResultSet?.Rows ?? []) {
         const cells = (row.Data ?? []).map((d) => d.VarCharValue ?? null);
         if (!header) header = cells.map(String);
         else rows.push(Object.fromEntries(header.map((name, i) => [name, cells[i] ?? null])));
       }
+      if (rows.length) yield rows;
       NextToken = page.NextToken;
     } while (NextToken);
-    return rows;
-  };
+  }
   return {
     name: 'athena',
     dialect,
-    run,
+    async run(query) {
+      const rows: Row[] = [];
+      for await (const page of pages(await execute(query))) rows.push(...page);
+      return rows;
+    },
+    async *stream(query) {
+      yield* pages(await execute(query));
+    },
   };
 }

@@ -60,6 +60,18 @@ export function duckdbEngine(archiveDir: string, options: { cacheDir?: string } 
     const reader = await c.runAndReadAll(sql, params);
     return reader.getRowObjectsJson() as Row[];
   };
+  /** On a connection of its own: a second query on the shared one would close this result. */
+  async function* stream({ sql, params }: BuiltQuery): AsyncIterable<Row[]> {
+    const { instance } = await connect();
+    const own = await instance.connect();
+    try {
+      await own.run("SET disabled_optimizers = 'top_n_window_elimination'");
+      const result = await own.stream(sql, params);
+      for await (const rows of result.yieldRowObjectJson()) if (rows.length) yield rows as Row[];
+    } finally {
+      own.closeSync();
+    }
+  }
   const quote = (path: string) => `'${path.replace(/'/g, "''")}'`;
 
   /** Makes (or finds) the Parquet copy of each closed day in the window. */
@@ -97,6 +109,7 @@ export function duckdbEngine(archiveDir: string, options: { cacheDir?: string } 
     name: 'duckdb',
     dialect,
     run,
+    stream,
     prepare,
     close() {
       void connection?.then(({ connection: c, instance }) => {

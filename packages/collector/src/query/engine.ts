@@ -12,6 +12,8 @@ export interface QueryEngine {
   readonly name: 'duckdb' | 'athena';
   readonly dialect: Dialect;
   run(query: BuiltQuery): Promise<Row[]>;
+  /** The rows a chunk at a time, for an answer of any length (GET /api/export). */
+  stream(query: BuiltQuery): AsyncIterable<Row[]>;
   /** Readies what a query of the site's window reads (DuckDB: the Parquet copies of closed days). */
   prepare?(site: string, from: number, to: number): Promise<void>;
 }

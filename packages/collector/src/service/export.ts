@@ -2,17 +2,16 @@
  * GET /api/export?site_id=S&from=YYYY-MM-DD&to=YYYY-MM-DD[&format=ndjson|csv]: a window's
  * archived events, deduplicated by event id, oldest first, in the archive's own columns
  * (archive/record.ts). The archive itself is the owner's raw data in an open format; this
- * is the way to it that needs only a read key.
+ * is the way to it that needs only a read key. The answer is streamed as the engine reads
+ * it (lambda/streaming.ts), so a window's size is bounded by time, not by a payload limit.
  */
 import { SITE_ID } from '@liveinsight/contract';
 import { ARCHIVE_COLUMNS } from '../archive/record.js';
-import { BadRequestError, PayloadTooLargeError } from '../errors.js';
+import { BadRequestError } from '../errors.js';
 import { DAY_MS } from '../lib/time.js';
 import { queryEngine, type Row } from '../query/engine.js';
 import { buildEventsQuery } from '../query/sql.js';
 
-/** A Lambda proxy answer is at most 6 MB: a longer export is asked for in shorter windows. */
-export const EXPORT_MAX_BYTES = 5 * 1024 * 1024;
 const MAX_DAYS = 400;
 
 export interface ExportQuery {
@@ -45,19 +44,34 @@ export function parseExport(params: Record<string, string | undefined> | null): 
   return { siteId, from: from.ms, to: to.ms + DAY_MS, fromLabel: from.text, toLabel: to.text, format };
 }
 
-export async function exportEvents(query: ExportQuery): Promise<{ body: string; contentType: string }> {
+/**
+ * The window's lines, CSV with its header first. The query runs before this returns (its
+ * first rows are read), so that a query that fails is still answered with its status.
+ */
+export async function exportEvents(query: ExportQuery): Promise<{ lines: AsyncIterable<string>; contentType: string }> {
   const engine = await queryEngine();
   await engine.prepare?.(query.siteId, query.from, query.to);
-  const rows = await engine.run(buildEventsQuery(query.siteId, query.from, query.to, engine.dialect));
-  const parts: string[] = query.format === 'csv' ? [`${ARCHIVE_COLUMNS.map((c) => c.name).join(',')}\r\n`] : [];
-  let bytes = 0;
-  for (const row of rows) {
-    const line = query.format === 'csv' ? csvLine(row) : `${JSON.stringify(ndjsonRow(row))}\n`;
-    bytes += Buffer.byteLength(line);
-    if (bytes > EXPORT_MAX_BYTES) throw new PayloadTooLargeError(`export: more than ${EXPORT_MAX_BYTES / 1024 / 1024} MB; ask for fewer days at a time`);
-    parts.push(line);
+  const chunks = await started(engine.stream(buildEventsQuery(query.siteId, query.from, query.to, engine.dialect)));
+  const csv = query.format === 'csv';
+  async function* lines(): AsyncIterable<string> {
+    if (csv) yield `${ARCHIVE_COLUMNS.map((c) => c.name).join(',')}\r\n`;
+    for await (const rows of chunks) yield rows.map((row) => (csv ? csvLine(row) : `${JSON.stringify(ndjsonRow(row))}\n`)).join('');
   }
-  return { body: parts.join(''), contentType: query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8' };
+  return { lines: lines(), contentType: csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8' };
+}
+
+/** The same sequence, its first item already read: a failure to start surfaces here. */
+async function started<T>(source: AsyncIterable<T>): Promise<AsyncIterable<T>> {
+  const iterator = source[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  return (async function* () {
+    try {
+      for (let next = first; !next.done; next = await iterator.next()) yield next.value;
+    } finally {
+      // A client gone mid-way: the engine's result (DuckDB's connection) is let go.
+      await iterator.return?.();
+    }
+  })();
 }
 
 /** Numbers back to numbers and props to an object, as the archive line had them. */
