@@ -6,7 +6,7 @@ import { byId, fill, h } from './dom.js';
 import { csvFileName, downloadCsv, toCsv, toCsvSections, type Table } from './format/csv.js';
 import { countedNote, formatCount, pageviewsLabel } from './format/format.js';
 import { describeWindow } from './format/window.js';
-import { allBreakdownTables, createBreakdownsPanel } from './panels/breakdowns.js';
+import { allBreakdownTables, createBreakdownsPanel, FIRST_TABS } from './panels/breakdowns.js';
 import { archiveNote, breakdownsNote, sectionCaveats } from './panels/caveats.js';
 import { createChartPanel, timeseriesTable } from './panels/chart.js';
 import { createFilterForm, renderFilterChips } from './panels/filters.js';
@@ -74,7 +74,7 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
     settings: byId('settings'),
   };
 
-  const controller: Controller = createController({ api, keys });
+  const controller: Controller = createController({ api, keys, shownBreakdowns: FIRST_TABS });
   const lifetime = new AbortController();
   const { signal } = lifetime;
 
@@ -90,6 +90,7 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
       const table = breakdowns.table(cardId);
       if (table) exportTable(table.name, table.table);
     },
+    onShow: (name) => controller.showBreakdown(name),
   });
 
   const settings = createSettingsPanel({
@@ -199,8 +200,9 @@ export function startDashboard({ api, keys, apiBase }: DashboardDeps): Dashboard
     byId('live-label').textContent = live === 1 ? 'visitor online' : 'visitors online';
     if (full) renderRealtime(el.realtimeBody, data);
     else renderLiveQuery(el.realtimeBody, data);
-    // GET /api/realtime reads the live sessions; under chips the numbers come from the archive, which Firehose fills in batches.
-    byId('realtime-note').textContent = full ? '' : 'from the archive, up to ~5 minutes behind in AWS';
+    // GET /api/realtime reads the live sessions (narrowed by chips it can take, but not its
+    // per-minute bars); other chips are the archive's, which Firehose fills in batches.
+    byId('realtime-note').textContent = !full ? 'from the archive, up to ~5 minutes behind in AWS' : data.filtered ? 'live sessions matching the filters · bars: all page views' : '';
   }
 
   function renderFootnote(data: PageStats): void {

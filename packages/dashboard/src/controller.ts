@@ -7,11 +7,12 @@
  * `signIn`, `loadSettings` and `saveSettings`.
  */
 
-import type { KeySummary, RealtimeData, SiteSettings, SiteSettingsData, SiteSummary, StatsData } from '@liveinsight/contract';
+import type { Breakdowns, KeySummary, RealtimeData, SiteSettings, SiteSettingsData, SiteSummary, StatsData } from '@liveinsight/contract';
 import { ApiError, type ApiClient } from './api/client.js';
-import { archiveStats, liveQuery, type LiveQuery, type PageStats } from './api/query-results.js';
+import { archiveStats, liveQuery, withBreakdowns, type LiveQuery, type PageStats } from './api/query-results.js';
 import type { KeyStore } from './state/key-store.js';
-import { parseFragment, sameWindow, serializeFragment, statsFilter, statsQuery, withChanges, type ViewState } from './state/view-state.js';
+import { REALTIME_MINUTES } from './api/query.js';
+import { filterParam, onLiveSessions, parseFragment, sameWindow, serializeFragment, statsFilter, statsQuery, withChanges, type ViewState } from './state/view-state.js';
 
 /** The live counter's refresh, as the issue asks: every 10 seconds while the tab is visible. */
 export const REALTIME_REFRESH_MS = 10_000;
@@ -19,7 +20,7 @@ export const REALTIME_REFRESH_MS = 10_000;
 export const STATS_REFRESH_MS = 60_000;
 /**
  * Views answered from the archive refresh less often still: in AWS it is up to ~5 minutes
- * behind (Firehose buffers), and each refresh is a dozen Athena queries, billed by the scan.
+ * behind (Firehose buffers), and each refresh is eight or more Athena queries (api/query.ts), billed by the scan.
  * Their realtime panel refreshes once a minute (STATS_REFRESH_MS), not every 10 seconds.
  */
 export const ARCHIVE_REFRESH_MS = 300_000;
@@ -55,6 +56,8 @@ export type ControllerEvent =
 export interface ControllerDeps {
   api: ApiClient;
   keys: KeyStore;
+  /** The breakdown tabs on screen before any is clicked: an archive view asks for these first. */
+  shownBreakdowns?: readonly (keyof Breakdowns)[];
 }
 
 export interface Controller {
@@ -93,6 +96,11 @@ export interface Controller {
    * beside the editor; none of them signs the read key out.
    */
   saveSettings(site: string, settings: SiteSettings, adminKey: string): Promise<SiteSettingsData>;
+  /**
+   * A breakdown tab came on screen: an archive view whose answer left it `pending` asks for
+   * it now, and its later refreshes ask for it too.
+   */
+  showBreakdown(name: keyof Breakdowns): void;
   /** Removes the global listeners and timers; answers still in flight are dropped. */
   stop(): void;
 }
@@ -102,7 +110,9 @@ export function readOnly(key: KeySummary): boolean {
   return key.scopes.every((scope) => scope === 'read');
 }
 
-export function createController({ api, keys }: ControllerDeps): Controller {
+export function createController({ api, keys, shownBreakdowns = [] }: ControllerDeps): Controller {
+  /** The breakdowns an archive view asks for: those on screen so far (each is one query). */
+  const shown = new Set(shownBreakdowns);
   const listeners = new Set<(event: ControllerEvent) => void>();
   /** A key given on this page load (sign-in form or `#key=`) whose scopes are not known yet; it is held meanwhile. */
   let unchecked: string | undefined;
@@ -332,8 +342,25 @@ export function createController({ api, keys }: ControllerDeps): Controller {
 
   /** A view whose chips GET /api/stats cannot take: every panel from POST /api/v2/query, asked at once. */
   async function fromArchive(site: string, asked: ViewState, quiet: boolean): Promise<PageStats> {
-    const [data, health] = await Promise.all([archiveStats((body) => api.query(body), site, asked, statsAt), healthFor(site, asked, quiet)]);
+    const [data, health] = await Promise.all([archiveStats((body) => api.query(body), site, asked, statsAt, shown), healthFor(site, asked, quiet)]);
     return health ? { ...data, health } : data;
+  }
+
+  async function showBreakdown(name: keyof Breakdowns): Promise<void> {
+    shown.add(name);
+    const current = stats;
+    const asked = statsView;
+    if (!current?.pending?.has(name) || !asked?.site) return;
+    const request = statsRequest;
+    try {
+      const data = await withBreakdowns((body) => api.query(body), current, asked.site, asked, statsAt, [name]);
+      // A newer load answers for itself (and asks for this tab, which is in `shown` now).
+      if (request !== statsRequest || signal.aborted || stats !== current) return;
+      stats = data;
+      emit({ type: 'stats' });
+    } catch (error) {
+      if (request === statsRequest && !signal.aborted) handleFailure(error, () => void showBreakdown(name));
+    }
   }
 
   /**
@@ -357,8 +384,13 @@ export function createController({ api, keys }: ControllerDeps): Controller {
     const filters = view.filters;
     realtimeAt = Date.now();
     try {
-      // GET /api/realtime takes no filter: with chips the archive counts the last minutes.
-      const data = filters ? await liveQuery((body) => api.query(body), site, filters, realtimeAt) : await api.realtime(site);
+      // Chips on what a live session holds narrow the live sessions (GET /api/realtime);
+      // any other (an event, a property) is the archive's to count for the last minutes.
+      const data = !filters
+        ? await api.realtime(site)
+        : onLiveSessions(filters)
+          ? await api.realtime(site, REALTIME_MINUTES, filters.map(filterParam))
+          : await liveQuery((body) => api.query(body), site, filters, realtimeAt);
       if (request !== realtimeRequest || signal.aborted) return;
       realtime = data;
       emit({ type: 'realtime' });
@@ -491,6 +523,9 @@ export function createController({ api, keys }: ControllerDeps): Controller {
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    showBreakdown(name) {
+      void showBreakdown(name);
     },
     start() {
       emit({ type: 'view', siteChanged: false });

@@ -287,7 +287,12 @@ describe.skipIf(skipBrowserTests)('dashboard in Chromium against the local stack
     expect(await page.locator('#totals-source').textContent()).toMatch(/^from the archive · \S/);
     expect(await page.locator('#chart-source').textContent()).toMatch(/^from the archive · \S/);
     expect(await page.locator('#chart canvas').count()).toBeGreaterThan(0);
-    await expect.poll(() => page.locator('#realtime-note').textContent()).toBe('from the archive, up to ~5 minutes behind in AWS');
+    // Both chips are on what a live session holds: the realtime panel narrows the live sessions.
+    await expect.poll(() => page.locator('#realtime-note').textContent()).toBe('live sessions matching the filters · bars: all page views');
+    const live = await fetch(`${stack.url}/api/realtime?site_id=${SITE}&filter=country:DE&filter=~page:pricing`, { headers: { 'X-API-Key': API_KEY } });
+    const liveData = ((await live.json()) as { data: { active_sessions: number; filtered?: boolean } }).data;
+    expect(liveData.filtered).toBe(true);
+    expect(Number(await page.locator('.realtime-number').getAttribute('data-value'))).toBe(liveData.active_sessions);
     expect(trouble.problems).toEqual([]);
     await context.close();
   });

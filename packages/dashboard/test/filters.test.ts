@@ -52,8 +52,12 @@ function v2Answer(body: QueryBody): Answer {
   const rows = (...list: [string[], number[]][]) => list.map(([dimensions, metrics]) => ({ dimensions, metrics }));
   if (isRealtime(body)) return { raw: { results: rows([[], [2, 5]]), meta: META, query: body } };
   const dimension = body.dimensions?.[0];
+  // The previous period is the one asked by its dates (the window goes by name, '7d').
+  const previous = dimension === undefined && Array.isArray(body.date_range);
   const results =
-    dimension === undefined
+    previous
+      ? rows([[], [20, 25, 60, 50, 95, 70]])
+      : dimension === undefined
       ? rows([[], [40, 50, 120, 38, 95, 135]])
       : dimension === 'time:day'
         ? rows([['2025-03-03'], [11, 30]], [['2025-03-05'], [29, 90]])
@@ -61,6 +65,8 @@ function v2Answer(body: QueryBody): Answer {
           ? rows([['/pricing'], [30, 90]], [['/'], [12, 30]])
           : dimension === 'visit:country'
             ? rows([['DE'], [40, 120]])
+            : dimension === 'visit:os'
+              ? rows([['Linux'], [25, 70]])
             : dimension === 'event:name'
               ? rows([['page_view'], [120]], [['signup'], [15]])
               : [];
@@ -75,7 +81,8 @@ function v2Answer(body: QueryBody): Answer {
 function serve({ gate = 0 } = {}): void {
   collector.answer('GET /api/sites', { data: SITES });
   collector.answer('GET /api/stats', (request) => ({ data: statsFixture({ filter: request.query.has('filter') ? { dimension: 'page', value: '/' } : null }) }));
-  collector.answer('GET /api/realtime', { data: realtimeFixture() });
+  // Narrowed by filters, the live sessions are fewer: two, the fixture's page rows kept.
+  collector.answer('GET /api/realtime', (request) => ({ data: request.query.has('filter') ? { ...realtimeFixture(), active_sessions: 2, filtered: true } : realtimeFixture() }));
   let arrived = 0;
   let open!: () => void;
   const allIn = new Promise<void>((resolve) => (open = resolve));
@@ -108,16 +115,22 @@ const chips = () =>
     value: chip.querySelector('.chip-value')!.textContent,
   }));
 const shown = () => vi.waitFor(() => expect(document.body.dataset.screen).toBe('dashboard'));
-/** Waits for the page's twelve breakdowns, totals and chart from v2 (the n-th set since the test began). */
-const askedOfV2 = (sets: number) => vi.waitFor(() => expect(pageQueries()).toHaveLength(14 * sets));
-const lastTotals = () => pageQueries().filter((body) => !body.dimensions).at(-1)!;
+/** The breakdowns on screen before a tab is clicked: the first tab of each card, and the events. */
+const FIRST_TABS = ['pages', 'referrers', 'browsers', 'countries', 'events'] as const;
+/** A page's v2 questions: the totals, the previous period's, the chart, and the breakdowns on screen. */
+const PAGE_QUESTIONS = 3 + FIRST_TABS.length;
+/** Waits for the page's questions of v2 (the n-th set since the test began). */
+const askedOfV2 = (sets: number) => vi.waitFor(() => expect(pageQueries()).toHaveLength(PAGE_QUESTIONS * sets));
+const lastTotals = () => pageQueries().filter((body) => !body.dimensions && !Array.isArray(body.date_range)).at(-1)!;
 
 describe('the dashboard asks any question', () => {
   it('keeps one `is` chip on a dimension of GET /api/stats on the rollups: no v2 question for the panels', async () => {
     serve();
     open(`#site=${SITE}&filter=country%3ADE`);
     await shown();
-    await vi.waitFor(() => expect(realtimeQueries()).toHaveLength(1));
+    // The realtime panel narrows the live sessions instead: no v2 question there either.
+    await vi.waitFor(() => expect(collector.to('GET /api/realtime').at(-1)?.query.getAll('filter')).toEqual(['country:DE']));
+    expect(realtimeQueries()).toEqual([]);
     expect(stats()).toHaveLength(1);
     expect(Object.fromEntries(stats()[0]!.query)).toEqual({ site_id: SITE, period: '7d', filter: 'country:DE', include: 'health' });
     expect(pageQueries()).toEqual([]);
@@ -127,7 +140,7 @@ describe('the dashboard asks any question', () => {
   });
 
   it('asks every panel of two chips of v2 at once, with the exact bodies, and shows its numbers', async () => {
-    serve({ gate: 14 });
+    serve({ gate: PAGE_QUESTIONS });
     open(`#site=${SITE}&filter=page%3A%2Fpricing&filter=country%3ADE`);
     await askedOfV2(1);
     await shown();
@@ -137,10 +150,13 @@ describe('the dashboard asks any question', () => {
     ];
     const bodies = pageQueries();
     expect(bodies).toContainEqual({ site_id: SITE, date_range: '7d', metrics: TOTAL_METRICS, filters });
+    // The seven days before the window (today and the six before it), to compare with.
+    const day = (daysAgo: number) => new Date((Math.floor(Date.now() / 86_400_000) - daysAgo) * 86_400_000).toISOString().slice(0, 10);
+    expect(bodies).toContainEqual({ site_id: SITE, date_range: [day(13), day(7)], metrics: TOTAL_METRICS, filters });
     expect(bodies).toContainEqual({ site_id: SITE, date_range: '7d', metrics: ['visitors', 'pageviews'], dimensions: ['time:day'], filters });
-    for (const [name, dimension] of Object.entries(BREAKDOWN_DIMENSIONS)) {
+    for (const name of FIRST_TABS) {
       const metrics = name === 'events' ? ['events'] : ['visitors', 'pageviews'];
-      expect(bodies, name).toContainEqual({ site_id: SITE, date_range: '7d', metrics, dimensions: [dimension], filters, pagination: { limit: 100 } });
+      expect(bodies, name).toContainEqual({ site_id: SITE, date_range: '7d', metrics, dimensions: [BREAKDOWN_DIMENSIONS[name]], filters, pagination: { limit: 100 } });
     }
     for (const request of collector.to('POST /api/v2/query')) expect(request.key).toBe(KEY);
     // Ingestion health is no chip's: the rollups tell it, unfiltered.
@@ -149,7 +165,9 @@ describe('the dashboard asks any question', () => {
     // v2's numbers, as the panels read them: percentages as fractions, custom events without page views.
     await vi.waitFor(() => expect(metric('visitors')).toBe('40'));
     expect([metric('sessions'), metric('pageviews'), metric('bounce_rate'), metric('avg_duration_s'), metric('events')]).toEqual(['50', '120', '0.38', '95', '15']);
-    expect(document.querySelector('[data-metric="visitors"] .metric-change')!.textContent).toBe('—');
+    // Against the previous period's answer: 40 visitors after 20, a bounce rate of 38 % after 50 %.
+    expect(document.querySelector('[data-metric="visitors"] .metric-change')!.textContent).toBe('↑ 100%');
+    expect(document.querySelector('[data-metric="bounce_rate"] .metric-change')!.textContent).toBe('↓ 24%');
     const pages = [...document.querySelectorAll<HTMLElement>('[data-card="pages"] tbody tr')].map((tr) => [
       tr.dataset.value,
       tr.querySelector<HTMLElement>('[data-column="visitors"]')!.dataset.value,
@@ -175,10 +193,19 @@ describe('the dashboard asks any question', () => {
       expect(document.querySelector(`[data-card="${card}"] .archive-note`)!.textContent, card).toBe(note);
     }
     expect(byId('footnote').textContent).toContain('asked of POST /api/v2/query (archive)');
+
+    // A tab not on screen yet is asked for when it is opened, once.
+    expect(bodies.some((body) => body.dimensions?.[0] === 'visit:os')).toBe(false);
+    document.querySelector<HTMLButtonElement>('[data-card="devices"] [data-tab="os"]')!.click();
+    await vi.waitFor(() => expect(document.querySelector('[data-card="devices"] tr[data-value="Linux"]')).not.toBeNull());
+    expect(pageQueries().filter((body) => body.dimensions?.[0] === 'visit:os')).toEqual([
+      { site_id: SITE, date_range: '7d', metrics: ['visitors', 'pageviews'], dimensions: ['visit:os'], filters, pagination: { limit: 100 } },
+    ]);
+    expect(pageQueries()).toHaveLength(PAGE_QUESTIONS + 1);
   });
 
   it('asks v2 for a `contains` chip, a property chip and an `is not` chip, even alone', async () => {
-    serve({ gate: 14 });
+    serve({ gate: PAGE_QUESTIONS });
     for (const [hash, filter] of [
       ['filter=~page:/blog', ['contains', 'event:page', ['/blog']]],
       ['filter=prop:plan:pro', ['is', 'event:props:plan', ['pro']]],
@@ -186,7 +213,7 @@ describe('the dashboard asks any question', () => {
       ['filter=entry_page:/', ['is', 'visit:entry_page', ['/']]],
     ] as const) {
       collector.received.length = 0;
-      serve({ gate: 14 });
+      serve({ gate: PAGE_QUESTIONS });
       open(`#site=${SITE}&${hash}`);
       await askedOfV2(1);
       expect(lastTotals(), hash).toEqual({ site_id: SITE, date_range: '7d', metrics: TOTAL_METRICS, filters: [filter] });
@@ -281,7 +308,7 @@ describe('the dashboard asks any question', () => {
     expect(lastTotals().filters).toEqual([['is', 'event:props:plan', ['<i>pro</i>']]]);
   });
 
-  it('asks v2 for the realtime panel under chips, GET /api/realtime without', async () => {
+  it('narrows the live sessions for chips they hold, asks v2 for the realtime panel under others', async () => {
     serve();
     open(`#site=${SITE}`);
     await shown();
@@ -290,21 +317,31 @@ describe('the dashboard asks any question', () => {
     expect(byId('realtime-note').textContent).toBe('');
     expect(realtimeQueries()).toEqual([]);
 
+    // A page chip and a country chip: what a live session holds, so GET /api/realtime takes them.
     document.querySelector<HTMLButtonElement>('[data-card="pages"] tr[data-value="/"] .row-button')!.click();
+    await vi.waitFor(() => expect(collector.to('GET /api/realtime').at(-1)!.query.getAll('filter')).toEqual(['page:/']));
+    await vi.waitFor(() => expect(document.querySelector('.realtime-number')!.textContent).toBe('2'));
+    expect(document.querySelector('.realtime-caption')!.textContent).toContain('visitors matching the filters');
+    expect(byId('realtime-note').textContent).toBe('live sessions matching the filters · bars: all page views');
+    expect(byId('live-count').dataset.value).toBe('2');
+    expect(realtimeQueries()).toEqual([]);
+
+    // A custom event chip: a live session does not hold its events, so the archive counts the last minutes.
+    location.hash = `#site=${SITE}&filter=page%3A%2F&filter=event%3Asignup`;
     await vi.waitFor(() => expect(realtimeQueries()).toHaveLength(1));
     const body = realtimeQueries()[0]!;
     const [from, to] = body.date_range as [string, string];
-    expect(body).toEqual({ site_id: SITE, date_range: [from, to], metrics: ['visitors', 'pageviews'], filters: [['is', 'event:page', ['/']]] });
+    expect(body).toEqual({ site_id: SITE, date_range: [from, to], metrics: ['visitors', 'pageviews'], filters: [['is', 'event:page', ['/']], ['is', 'event:name', ['signup']]] });
     expect(new Date(from).toISOString()).toBe(from);
     expect(Date.parse(to) - Date.parse(from)).toBe(5 * 60_000);
-    await vi.waitFor(() => expect(document.querySelector('.realtime-number')!.textContent).toBe('2'));
-    expect(document.querySelector('.realtime-pageviews')!.textContent).toBe('5 pageviews in the last 5 minutes');
-    expect(byId('realtime-note').textContent).toBe('from the archive, up to ~5 minutes behind in AWS');
-    expect(byId('live-count').dataset.value).toBe('2');
-    expect(collector.to('GET /api/realtime')).toHaveLength(1);
+    await vi.waitFor(() => expect(document.querySelector('.realtime-pageviews')?.textContent).toBe('5 pageviews in the last 5 minutes'));
+    await vi.waitFor(() => expect(byId('realtime-note').textContent).toBe('from the archive, up to ~5 minutes behind in AWS'));
 
-    document.querySelector<HTMLButtonElement>('#filters .chip-remove')!.click();
-    await vi.waitFor(() => expect(collector.to('GET /api/realtime')).toHaveLength(2));
+    // No chips: the whole site's live sessions again.
+    const asked = collector.to('GET /api/realtime').length;
+    location.hash = `#site=${SITE}`;
+    await vi.waitFor(() => expect(collector.to('GET /api/realtime').length).toBeGreaterThan(asked));
+    expect(collector.to('GET /api/realtime').at(-1)!.query.getAll('filter')).toEqual([]);
     await vi.waitFor(() => expect(byId('realtime-note').textContent).toBe(''));
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chartInterval, dateRange, pageQueries, queryFilters, realtimeQuery, type QueryAnswer } from '../src/api/query.js';
-import { breakdownsOf, pageStatsOf, timeseriesOf, totalsOf } from '../src/api/query-results.js';
+import { chartInterval, dateRange, pageQueries, previousRange, queryFilters, realtimeQuery, type QueryAnswer, type QueryBody } from '../src/api/query.js';
+import { archiveStats, breakdownsOf, pageStatsOf, timeseriesOf, totalsOf, withBreakdowns } from '../src/api/query-results.js';
 import type { Filter, ViewState } from '../src/state/view-state.js';
 
 /** 2025-03-05 14:30 UTC. */
@@ -54,6 +54,8 @@ describe('the v2 request', () => {
       filters: V2_FILTERS,
     });
     expect(queries.timeseries).toEqual({ site_id: SITE, date_range: '7d', metrics: ['visitors', 'pageviews'], dimensions: ['time:day'], filters: V2_FILTERS });
+    // The seven days before the week, as GET /api/stats compares with.
+    expect(queries.previous).toEqual({ ...queries.totals, date_range: ['2025-02-20', '2025-02-26'] });
     expect(queries.breakdowns.pages).toEqual({
       site_id: SITE,
       date_range: '7d',
@@ -84,6 +86,13 @@ describe('the v2 request', () => {
       countries: ['visit:country'],
       events: ['event:name'],
     });
+  });
+
+  it('compares with the span just before the window: yesterday, the previous 24 hours, days before a custom range', () => {
+    expect(previousRange({ period: 'today' }, NOW)).toEqual(['2025-03-04', '2025-03-04']);
+    expect(previousRange({ period: '24h' }, NOW)).toEqual(['2025-03-03T15:00:00.000Z', '2025-03-04T14:59:59.999Z']);
+    expect(previousRange({ period: '30d' }, NOW)).toEqual(['2025-01-05', '2025-02-03']);
+    expect(previousRange({ period: 'custom', from: '2025-02-01', to: '2025-02-03' }, NOW)).toEqual(['2025-01-29', '2025-01-31']);
   });
 
   it('names the ranges v2 resolves as /api/stats does, and gives the others their ends', () => {
@@ -166,19 +175,47 @@ describe('the v2 answers as the panels read them', () => {
     expect(breakdowns.events).toEqual([{ value: 'signup', count: 6, props: [] }]);
   });
 
-  it('takes the window the server resolved, with no previous period to compare with', () => {
+  it('takes the window the server resolved, and the previous period from its own answer', () => {
     const empty = answer([]);
     const breakdowns = Object.fromEntries(
       ['pages', 'entry_pages', 'exit_pages', 'referrers', 'utm_source', 'utm_medium', 'utm_campaign', 'browsers', 'os', 'devices', 'countries', 'events'].map((name) => [name, empty]),
     ) as Parameters<typeof breakdownsOf>[0];
     const totals = answer([{ dimensions: [], metrics: [1, 1, 1, 0, 0, 1] }], { query: { date_range: ['2025-02-27T00:00:00.000Z', '2025-03-05T23:59:59.999Z'] } });
-    const stats = pageStatsOf(SITE, { site: SITE, period: '7d', filters: CHIPS }, 'day', { totals, timeseries: empty, breakdowns }, NOW);
+    const previous = answer([{ dimensions: [], metrics: [4, 5, 9, 40, 30, 11] }]);
+    const stats = pageStatsOf(SITE, { site: SITE, period: '7d', filters: CHIPS }, 'day', { totals, previous, timeseries: empty, breakdowns }, NOW);
     expect([stats.from, stats.to, stats.period, stats.interval]).toEqual(['2025-02-27T00:00:00.000Z', '2025-03-06T00:00:00.000Z', '7d', 'day']);
     expect(stats.timeseries).toHaveLength(7);
-    expect(stats.previous.visitors).toBeNaN();
+    expect(stats.previous).toEqual({ visitors: 4, sessions: 5, pageviews: 9, bounce_rate: 0.4, avg_duration_s: 30, events: 2 });
+    expect(stats.meta.filtered.previous).toBe(true);
     expect(stats.meta.intervals).toEqual(['day']);
     expect(stats.meta.filling_bucket).toBe('2025-03-05T00:00:00.000Z');
-    expect(stats.meta.approximations.map((a) => a.field)).toEqual(['totals.visitors']);
+    expect(stats.meta.approximations.map((a) => a.field)).toEqual(['totals.visitors', 'previous.visitors']);
     expect(stats.served!.totals.engine).toBe('archive');
+    expect(stats.pending?.size).toBe(0);
+  });
+
+  it('asks only for the breakdowns on screen, and for another when its tab opens', async () => {
+    const asked: QueryBody[] = [];
+    const query = async (body: QueryBody) => {
+      asked.push(body);
+      const dimension = body.dimensions?.[0];
+      return answer(dimension === 'visit:os' ? [{ dimensions: ['Linux'], metrics: [3, 6] }] : dimension === 'event:page' ? [{ dimensions: ['/'], metrics: [2, 2] }] : [{ dimensions: [], metrics: [1, 1, 1, 0, 0, 1] }]);
+    };
+    const view: ViewState = { site: SITE, period: '7d', filters: CHIPS };
+    const stats = await archiveStats(query, SITE, view, NOW, ['pages', 'events', 'pages']);
+    // Totals, the previous period, the chart, and the two breakdowns (once each).
+    expect(asked).toHaveLength(5);
+    expect(asked.map((b) => b.dimensions?.[0]).filter(Boolean).sort()).toEqual(['event:name', 'event:page', 'time:day']);
+    expect(stats.breakdowns.pages).toEqual([{ value: '/', visitors: 2, pageviews: 2 }]);
+    expect(stats.pending?.has('os')).toBe(true);
+    expect(stats.breakdowns.os).toEqual([]);
+    const more = await withBreakdowns(query, stats, SITE, view, NOW, ['os', 'pages']);
+    // Only the one not answered yet.
+    expect(asked).toHaveLength(6);
+    expect(asked[5]!.dimensions).toEqual(['visit:os']);
+    expect(more.breakdowns.os).toEqual([{ value: 'Linux', visitors: 3, pageviews: 6 }]);
+    expect(more.breakdowns.pages).toEqual(stats.breakdowns.pages);
+    expect(more.pending?.has('os')).toBe(false);
+    expect(more.served!.breakdowns.os!.engine).toBe('archive');
   });
 });

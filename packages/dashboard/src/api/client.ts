@@ -54,7 +54,8 @@ export interface ApiClient {
   readonly base: string;
   sites(): Promise<SitesData>;
   stats(query: URLSearchParams): Promise<StatsData>;
-  realtime(siteId: string, minutes?: number): Promise<RealtimeData>;
+  /** `filters` as the chips write them (`[!|~]dimension:value`), on the dimensions a live session holds. */
+  realtime(siteId: string, minutes?: number, filters?: readonly string[]): Promise<RealtimeData>;
   /** POST /api/v2/query: Plausible's shape, so its answer and its errors (`{"error": …}`) come without the envelope. */
   query(body: QueryBody): Promise<QueryAnswer>;
   /** What the key in use may do (GET /api/key); a 404 means the collector predates scopes. */
@@ -121,9 +122,9 @@ export function createApiClient({ apiBase, key, fetch: fetchImpl = (...args) => 
       return { sites: Array.isArray(data.sites) ? data.sites : [] };
     },
     stats: async (query) => normalizeStats(await get<Partial<StatsData>>('stats', query)),
-    realtime: async (siteId, minutes = 5) =>
+    realtime: async (siteId, minutes = 5, filters = []) =>
       normalizeRealtime(
-        await get<Partial<RealtimeData>>('realtime', new URLSearchParams({ site_id: siteId, minutes: String(minutes) })),
+        await get<Partial<RealtimeData>>('realtime', new URLSearchParams([['site_id', siteId], ['minutes', String(minutes)], ...filters.map((f) => ['filter', f])])),
       ),
     query: async (body) => normalizeQuery(await request<Partial<QueryAnswer>>('v2/query', { method: 'POST', body, bare: true })),
     key: async () => normalizeKey(await get<Partial<KeyData>>('key')),

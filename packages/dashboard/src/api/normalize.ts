@@ -125,6 +125,7 @@ export function normalizeRealtime(raw: Partial<RealtimeData>): RealtimeData {
     pages: Array.isArray(raw.pages) ? raw.pages : [],
     referrers: Array.isArray(raw.referrers) ? raw.referrers : [],
     per_minute: Array.isArray(raw.per_minute) ? raw.per_minute : [],
+    ...(raw.filtered === true ? { filtered: true as const } : {}),
   };
 }
 

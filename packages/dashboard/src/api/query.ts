@@ -1,7 +1,8 @@
 /**
  * The requests the dashboard sends to POST /api/v2/query (Plausible's Stats API v2 shape,
  * docs/archive.md) when GET /api/stats cannot answer its chips: one for the totals, one
- * for the chart, one per breakdown, and one for the realtime panel. Only the bodies are
+ * for the previous period's, one for the chart, one per breakdown tab on screen, and one
+ * for the realtime panel. Only the bodies are
  * built here; the client sends them and query-results.ts reads the answers.
  */
 
@@ -95,8 +96,18 @@ export function chartInterval(view: ViewState, now: number): Interval {
 
 export interface PageQueries {
   totals: QueryBody;
+  /** The same span just before the window, as GET /api/stats compares with. */
+  previous: QueryBody;
   timeseries: QueryBody;
   breakdowns: Record<keyof Breakdowns, QueryBody>;
+}
+
+/** The span just before the view's window, as v2 dates (whole UTC days) or date-times (24h). */
+export function previousRange(view: ViewState, now: number): [string, string] {
+  const { from, to } = viewWindow(view, now);
+  const start = from - (to - from);
+  const hours = view.period === '24h';
+  return hours ? [new Date(start).toISOString(), new Date(from - 1).toISOString()] : [isoDay(start), isoDay(from - 1)];
 }
 
 /** Everything the page shows for a view whose chips GET /api/stats cannot take. */
@@ -115,6 +126,7 @@ export function pageQueries(site: string, view: ViewState, now: number): PageQue
   }
   return {
     totals: { ...base, metrics: TOTAL_METRICS, filters },
+    previous: { ...base, date_range: previousRange(view, now), metrics: TOTAL_METRICS, filters },
     timeseries: { ...base, metrics: ['visitors', 'pageviews'], dimensions: [`time:${chartInterval(view, now)}`], filters },
     breakdowns,
   };

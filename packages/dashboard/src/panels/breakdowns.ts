@@ -56,6 +56,9 @@ export const CARDS: readonly CardSpec[] = [
   },
 ];
 
+/** The tab of each card on screen before any is clicked, and the events card. */
+export const FIRST_TABS: readonly (keyof Breakdowns)[] = [...CARDS.map((card) => card.tabs[0]!.key), 'events'];
+
 /** Rows shown before "Show all"; the API returns up to 100. */
 const COLLAPSED_ROWS = 8;
 
@@ -72,6 +75,8 @@ export interface BreakdownsOptions {
   /** A row was clicked: its dimension `is` its value. */
   onFilter(filter: Filter): void;
   onExport(cardId: string): void;
+  /** A tab whose rows were not asked for yet (`pending`, an archive view) came on screen. */
+  onShow?(breakdown: keyof Breakdowns): void;
 }
 
 function label(tab: Tab, value: string): HTMLElement {
@@ -279,6 +284,11 @@ export function createBreakdownsPanel(container: HTMLElement, options: Breakdown
     );
     const tab = card.tabs[selected]!;
     notes.get(card.id)!.textContent = archiveNote(data.served?.breakdowns[tab.key]);
+    if (data.pending?.has(tab.key)) {
+      fill(body, emptyMessage('Loading…'));
+      options.onShow?.(tab.key);
+      return;
+    }
     const rows = data.breakdowns[tab.key];
     if (!rows.length) {
       fill(body, emptyMessage('Nothing recorded in this period.'));

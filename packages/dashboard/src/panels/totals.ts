@@ -95,8 +95,8 @@ const NO_CHANGE = { trend: Trend.none, text: '', magnitude: '' };
 
 export function renderTotals(container: HTMLElement, data: StatsData): void {
   const approximate = new Map(data.meta.approximations.map((a) => [a.field, a.reason]));
-  // Answers of POST /api/v2/query have no previous period (NaN): no change to show, not
-  // even for a ratio of two of them (views per visit reads NaN/NaN as 0).
+  // A previous period that was not asked for (NaN) has no change to show, not even for a
+  // ratio of two of them (views per visit reads NaN/NaN as 0).
   const compared = Number.isFinite(data.previous.pageviews);
   fill(
     container,

@@ -23,7 +23,7 @@
  * links open as that chip, and a view with one `is` chip still opens in them.
  */
 
-import { FILTER_DIMENSIONS, INTERVALS, PERIODS, type Breakdowns, type StatsData, type StatsFilter } from '@liveinsight/contract';
+import { FILTER_DIMENSIONS, INTERVALS, PERIODS, REALTIME_FILTER_DIMENSIONS, type Breakdowns, type StatsData, type StatsFilter } from '@liveinsight/contract';
 
 export { FILTER_DIMENSIONS, INTERVALS, PERIODS };
 export type PresetPeriod = (typeof PERIODS)[number];
@@ -127,6 +127,11 @@ export function parseFilter(text: string | null): Filter | undefined {
   const value = rest.slice(colon + 1);
   // GET /api/stats refused an empty value, and a chip matching "nothing typed" says nothing.
   return value ? { dimension, op, value } : undefined;
+}
+
+/** Whether GET /api/realtime can take every chip: each on a dimension a live session holds. */
+export function onLiveSessions(filters: readonly Filter[]): boolean {
+  return filters.every((f) => (REALTIME_FILTER_DIMENSIONS as readonly string[]).includes(f.dimension));
 }
 
 export function filterParam(filter: Filter): string {
