@@ -3,7 +3,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { getDocumentClient } from '../src/store/client.js';
 import { ACTIVITY_SHARDS, tableName } from '../src/store/tables.js';
 import { activeKey, sessionKey } from '../src/store/sessions-store.js';
-import { backfill, ingestOk, newSessionId, realtime, realtimeRequest, useApiKey, wireEvent } from './support/api.js';
+import { backfill, CHROME_UA, ingestOk, IPHONE_UA, newSessionId, realtime, realtimeRequest, useApiKey, wireEvent } from './support/api.js';
+import { handler as realtimeHandler } from '../src/handlers/realtime.js';
+import type { RealtimeData } from '@liveinsight/contract';
+import { apiEvent } from './support/events.js';
 import { parse } from './support/events.js';
 import { useTestStore } from './support/store.js';
 import { MIN } from './support/time.js';
@@ -102,5 +105,80 @@ describe('GET /api/realtime', () => {
     expect(parse(noKey)).toEqual({ status: 'error', message: 'Missing X-API-Key header' });
     const wrong = await realtimeRequest({ site_id: site }, { 'x-api-key': 'nope' });
     expect(wrong.statusCode).toBe(401);
+  });
+});
+
+describe('GET /api/realtime with filters: the live sessions themselves, narrowed', () => {
+  const filtered = 'live-filters.test';
+  interface Sent { session: string; country: string; mobile: boolean; entry: string; now: string }
+  const sent: Sent[] = [];
+
+  beforeAll(async () => {
+    const now = Date.now();
+    for (let i = 0; i < 30; i++) {
+      const visit: Sent = { session: newSessionId('lf'), country: ['DE', 'SE', 'US'][i % 3]!, mobile: i % 4 === 0, entry: ['/', '/pricing', '/blog/one'][i % 5 % 3]!, now: '' };
+      // Every third visit moves on: the page it is on now is not its entry page.
+      visit.now = i % 3 === 1 ? '/pricing' : visit.entry;
+      const events = [wireEvent({ session: visit.session, at: now - 2_000, site: filtered, url: `https://${filtered}${visit.entry}` })];
+      if (visit.now !== visit.entry) events.push(wireEvent({ session: visit.session, at: now - 1_000, site: filtered, url: `https://${filtered}${visit.now}` }));
+      await ingestOk({ events }, { country: visit.country, userAgent: visit.mobile ? IPHONE_UA : CHROME_UA, ip: `198.51.100.${i + 1}` });
+      sent.push(visit);
+    }
+  });
+
+  const ask = async (filters: string[]) => {
+    const result = await realtimeHandler(
+      apiEvent({
+        httpMethod: 'GET',
+        path: '/api/realtime',
+        queryStringParameters: { site_id: filtered, filter: filters.at(-1)! },
+        multiValueQueryStringParameters: { site_id: [filtered], filter: filters },
+        headers: { 'X-API-Key': process.env.LIVEINSIGHT_API_KEY! },
+      }),
+    );
+    return { status: result.statusCode, body: JSON.parse(result.body) as { data: RealtimeData; message?: string } };
+  };
+  /** The truth: the sessions the test sent that match, by the page they are on now. */
+  const pagesOf = (visits: Sent[]) => {
+    const counts = new Map<string, number>();
+    for (const v of visits) counts.set(v.now, (counts.get(v.now) ?? 0) + 1);
+    return [...counts].map(([value, sessions]) => ({ value, sessions })).sort((a, b) => b.sessions - a.sessions || (a.value < b.value ? -1 : 1));
+  };
+
+  it('answers "visitors from Germany on /pricing right now" from the live sessions', async () => {
+    const { status, body } = await ask(['country:DE', 'page:/pricing']);
+    expect(status).toBe(200);
+    const truth = sent.filter((v) => v.country === 'DE' && v.now === '/pricing');
+    expect(truth.length).toBeGreaterThan(0);
+    expect(body.data.active_sessions).toBe(truth.length);
+    expect(body.data.pages).toEqual(pagesOf(truth));
+    expect(body.data.filtered).toBe(true);
+    // Unfiltered, every session, and no `filtered` flag.
+    const all = await realtime({ site_id: filtered });
+    expect(all.active_sessions).toBe(30);
+    expect(all.filtered).toBeUndefined();
+  });
+
+  it('takes is not and contains, on dimensions the index does not hold (device, entry page)', async () => {
+    const { body } = await ask(['!device:mobile', '~entry_page:BLOG']);
+    const truth = sent.filter((v) => !v.mobile && v.entry.includes('blog'));
+    expect(truth.length).toBeGreaterThan(0);
+    expect(body.data.active_sessions).toBe(truth.length);
+    expect(body.data.pages).toEqual(pagesOf(truth));
+    const entered = await ask(['entry_page:/', 'country:SE']);
+    expect(entered.body.data.active_sessions).toBe(sent.filter((v) => v.entry === '/' && v.country === 'SE').length);
+  });
+
+  it('answers a filter it cannot take with a 400 naming it', async () => {
+    const cases: [string[], RegExp][] = [
+      [['event:signup'], /filter\[0\]: the dimension must be one of page, entry_page/],
+      [['country:DE', 'country:'], /filter\[1\]: a value is required/],
+      [['prop:plan:pro'], /filter\[0\]/],
+    ];
+    for (const [filters, message] of cases) {
+      const { status, body } = await ask(filters);
+      expect(status, filters.join('&')).toBe(400);
+      expect(body.message).toMatch(message);
+    }
   });
 });

@@ -186,10 +186,24 @@ describe('read parameters', () => {
   });
 
   it('realtime takes minutes from 1 to 30', () => {
-    expect(parseRealtimeQuery({ site_id: 's' })).toEqual({ siteId: 's', minutes: 5 });
-    expect(parseRealtimeQuery({ site_id: 's', minutes: '30' })).toEqual({ siteId: 's', minutes: 30 });
+    expect(parseRealtimeQuery({ site_id: 's' })).toEqual({ siteId: 's', minutes: 5, filters: [] });
+    expect(parseRealtimeQuery({ site_id: 's', minutes: '30' })).toEqual({ siteId: 's', minutes: 30, filters: [] });
     for (const minutes of ['0', '31', '2.5', 'five']) {
       expect(() => parseRealtimeQuery({ site_id: 's', minutes })).toThrow(new BadRequestError('minutes must be an integer from 1 to 30'));
     }
+  });
+
+  it('realtime takes filters as the chips write them, on what a live session holds', () => {
+    expect(parseRealtimeQuery({ site_id: 's' }, ['country:DE', '!device:mobile', '~page:/blog:2'])).toMatchObject({
+      filters: [
+        { dimension: 'country', op: 'is', value: 'DE' },
+        { dimension: 'device', op: 'is_not', value: 'mobile' },
+        // Only the first colon separates: a value may hold more.
+        { dimension: 'page', op: 'contains', value: '/blog:2' },
+      ],
+    });
+    expect(() => parseRealtimeQuery({ site_id: 's' }, ['planet:Mars'])).toThrow(/^filter\[0\]: the dimension must be one of/);
+    expect(() => parseRealtimeQuery({ site_id: 's' }, ['page'])).toThrow(/^filter\[0\]/);
+    expect(() => parseRealtimeQuery({ site_id: 's' }, Array.from({ length: 11 }, () => 'os:Linux'))).toThrow('filter: at most 10');
   });
 });

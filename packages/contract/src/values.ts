@@ -22,6 +22,16 @@ export const FILTER_DIMENSIONS = [
   'event',
 ] as const satisfies readonly FilterDimension[];
 
+/**
+ * What GET /api/realtime's `filter` takes: the dimensions a live session holds. There
+ * `page` is the page the session is on now.
+ */
+export const REALTIME_FILTER_DIMENSIONS = ['page', 'entry_page', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign', 'country', 'browser', 'os', 'device'] as const;
+export type RealtimeFilterDimension = (typeof REALTIME_FILTER_DIMENSIONS)[number];
+/** A filter's operator as the dashboard's chips (and their `filter=` text) write it: `dim:v`, `!dim:v`, `~dim:v`. */
+export const CHIP_OPERATORS = ['is', 'is_not', 'contains'] as const;
+export type ChipOperator = (typeof CHIP_OPERATORS)[number];
+
 /** The breakdowns of GET /api/stats, in the order the API and the dashboard list them. */
 export const BREAKDOWNS = [
   'pages',

@@ -39,7 +39,7 @@ export interface EventsData {
 export type EventsResponse = Envelope<EventsData>;
 
 // ---------------------------------------------------------------------------------------
-// GET /api/realtime?site_id=S&minutes=5
+// GET /api/realtime?site_id=S&minutes=5[&filter=[!|~]dimension:value …]
 
 export interface RealtimeRow {
   value: string;
@@ -63,8 +63,10 @@ export interface RealtimeData {
   pages: RealtimeRow[];
   /** The source of each active session (referrer host, or "(direct)"), most first. */
   referrers: RealtimeRow[];
-  /** Page views per minute for the last 30 minutes, oldest first, 30 entries. */
+  /** Page views per minute for the last 30 minutes, oldest first, 30 entries (never filtered). */
   per_minute: RealtimeMinute[];
+  /** Present when `filter=` narrowed the sessions (and so `active_sessions`, `pages`, `referrers`). */
+  filtered?: true;
 }
 
 export type RealtimeResponse = Envelope<RealtimeData>;

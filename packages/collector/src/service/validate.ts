@@ -13,6 +13,9 @@ import {
   defaultInterval,
   type ReasonCode,
   FILTER_DIMENSIONS,
+  REALTIME_FILTER_DIMENSIONS,
+  type ChipOperator,
+  type RealtimeFilterDimension,
   INTERVALS,
   MAX_HOURLY_DAYS,
   PERIODS,
@@ -194,17 +197,44 @@ function requireSiteId(params: Params): string {
   return siteId;
 }
 
+export interface RealtimeFilter {
+  dimension: RealtimeFilterDimension;
+  op: ChipOperator;
+  value: string;
+}
+
 export interface RealtimeQuery {
   siteId: string;
   minutes: number;
+  /** Combined with AND; empty: every live session. */
+  filters: RealtimeFilter[];
 }
 
-export function parseRealtimeQuery(params: Params): RealtimeQuery {
+/** At most this many `filter=` on one request, as many as the dashboard's chips could ask. */
+export const MAX_REALTIME_FILTERS = 10;
+
+/** `filters` are the request's `filter` values, repeated as the dashboard's chips write them. */
+export function parseRealtimeQuery(params: Params, filters: readonly string[] = []): RealtimeQuery {
   const siteId = requireSiteId(params);
   const text = params?.minutes ?? '5';
   const minutes = Number(text);
   if (!/^\d+$/.test(text) || minutes < 1 || minutes > 30) throw new BadRequestError('minutes must be an integer from 1 to 30');
-  return { siteId, minutes };
+  if (filters.length > MAX_REALTIME_FILTERS) throw new BadRequestError(`filter: at most ${MAX_REALTIME_FILTERS}`);
+  return { siteId, minutes, filters: filters.map(parseRealtimeFilter) };
+}
+
+function parseRealtimeFilter(text: string, index: number): RealtimeFilter {
+  const op: ChipOperator = text[0] === '!' ? 'is_not' : text[0] === '~' ? 'contains' : 'is';
+  const rest = op === 'is' ? text : text.slice(1);
+  const colon = rest.indexOf(':');
+  const dimension = rest.slice(0, Math.max(colon, 0));
+  const value = colon < 0 ? '' : rest.slice(colon + 1);
+  if (!(REALTIME_FILTER_DIMENSIONS as readonly string[]).includes(dimension)) {
+    throw new BadRequestError(`filter[${index}]: the dimension must be one of ${REALTIME_FILTER_DIMENSIONS.join(', ')} (a live session's), as [!|~]dimension:value`);
+  }
+  if (!value) throw new BadRequestError(`filter[${index}]: a value is required`);
+  if (value.length > LIMITS.urlLength) throw new BadRequestError(`filter[${index}]: at most ${LIMITS.urlLength} characters`);
+  return { dimension: dimension as RealtimeFilterDimension, op, value };
 }
 
 
