@@ -40,6 +40,26 @@ describe('GET /api/stats', () => {
     expect(data.timeseries.map((p) => p.pageviews)).toEqual([0, 0, 0, 5, 0, 0, 0]);
   });
 
+  it('answers month to date and last month from the days each calendar month holds', async () => {
+    const site = 'months.test';
+    const now = new Date(TODAY);
+    const thisMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
+    const lastMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1);
+    // The last day of last month, and its first: both in last_month; today only in month.
+    await traffic(site, 4, thisMonth - DAY + HOUR);
+    await traffic(site, 2, lastMonth + HOUR);
+    await traffic(site, 3, TODAY + HOUR > Date.now() ? TODAY : TODAY + HOUR);
+    const last = await stats({ site_id: site, period: 'last_month' });
+    expect([last.period, last.from, last.to]).toEqual(['last_month', new Date(lastMonth).toISOString(), new Date(thisMonth).toISOString()]);
+    expect(last.totals.pageviews).toBe(6);
+    const current = await stats({ site_id: site, period: 'month' });
+    expect(current.from).toBe(new Date(thisMonth).toISOString());
+    expect(current.totals.pageviews).toBe(3);
+    // The last 28 days hold today's and, when today is early in the month, last month's end.
+    const recent = await stats({ site_id: site, period: '28d' });
+    expect(recent.totals.pageviews).toBe(3 + (TODAY - (thisMonth - DAY) < 28 * DAY ? 4 : 0) + (TODAY - lastMonth < 28 * DAY ? 2 : 0));
+  });
+
   it('says in meta which numbers are exact and whether the current bucket is filling', async () => {
     const site = 'meta.test';
     await ingestOk({ events: [wireEvent({ session: newSessionId(), at: Date.now(), site })] });

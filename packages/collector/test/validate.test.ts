@@ -162,7 +162,7 @@ describe('read parameters', () => {
   it.each([
     [{}, 'site_id is required'],
     [{ site_id: 'a b' }, 'site_id must be 1-100 characters of [A-Za-z0-9._:-]'],
-    [{ site_id: 's', period: '1y' }, 'period must be one of today, 24h, 7d, 30d, 12mo'],
+    [{ site_id: 's', period: '1y' }, 'period must be one of today, 24h, 7d, 28d, 30d, 91d, month, last_month, 12mo, year, all'],
     [{ site_id: 's', period: '7d', from: '2024-01-01', to: '2024-01-02' }, 'Give either period or from/to, not both'],
     [{ site_id: 's', from: '2024-01-01' }, 'from and to must be given together'],
     [{ site_id: 's', from: 'yesterday', to: '2024-01-02' }, 'from must be an ISO date (YYYY-MM-DD), an ISO date-time or epoch milliseconds'],
@@ -183,6 +183,22 @@ describe('read parameters', () => {
     expect(window({ period: '30d' })).toEqual({ from: Date.UTC(2024, 3, 2), to: Date.UTC(2024, 4, 2), interval: 'day' });
     expect(window({ from: '2024-04-01', to: '2024-04-01' })).toEqual({ from: Date.UTC(2024, 3, 1), to: Date.UTC(2024, 3, 2), interval: 'hour' });
     expect(() => window({ period: '12mo', interval: 'hour' })).toThrow(new BadRequestError('interval=hour allows windows of at most 31 days'));
+  });
+
+  it('resolves the calendar periods and the longer rolling ones as Plausible names them', () => {
+    // now is 2024-05-01 12:30 UTC, the first day of a month.
+    const window = (period: string) => {
+      const { from, to } = resolveStatsWindow(parseStatsQuery({ site_id: 's', period }), now);
+      return [new Date(from).toISOString().slice(0, 10), new Date(to - 1).toISOString().slice(0, 10)];
+    };
+    expect(window('28d')).toEqual(['2024-04-04', '2024-05-01']);
+    expect(window('91d')).toEqual(['2024-02-01', '2024-05-01']);
+    expect(window('month')).toEqual(['2024-05-01', '2024-05-01']);
+    expect(window('last_month')).toEqual(['2024-04-01', '2024-04-30']);
+    expect(window('year')).toEqual(['2024-01-01', '2024-05-01']);
+    // All time: the longest window served, 400 days ending today.
+    expect(window('all')).toEqual(['2023-03-29', '2024-05-01']);
+    expect(() => parseStatsQuery({ site_id: 's', period: '6mo' })).toThrow(/period must be one of today, 24h, 7d, 28d, 30d, 91d, month, last_month, 12mo, year, all/);
   });
 
   it('realtime takes minutes from 1 to 30', () => {

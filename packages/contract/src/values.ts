@@ -5,7 +5,39 @@
  */
 import type { Breakdowns, FilterDimension, Interval, Period } from './wire.js';
 
-export const PERIODS = ['today', '24h', '7d', '30d', '12mo'] as const satisfies readonly Period[];
+export const PERIODS = ['today', '24h', '7d', '28d', '30d', '91d', 'month', 'last_month', '12mo', 'year', 'all'] as const satisfies readonly Period[];
+
+/** The longest window GET /api/stats answers, in days: `all` is the last this many. */
+export const MAX_WINDOW_DAYS = 400;
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+
+/**
+ * A period's window, [from, to) in UTC ms. 24h ends with the current hour; the others end
+ * with today, except last_month, the calendar month before this one. Days are UTC days.
+ */
+export function periodWindow(period: Period, now: number): { from: number; to: number } {
+  if (period === '24h') {
+    const to = Math.floor(now / HOUR) * HOUR + HOUR;
+    return { from: to - 24 * HOUR, to };
+  }
+  const to = Math.floor(now / DAY) * DAY + DAY;
+  const date = new Date(now);
+  const month = (add: number) => Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + add, 1);
+  switch (period) {
+    case 'month':
+      return { from: month(0), to };
+    case 'last_month':
+      return { from: month(-1), to: month(0) };
+    case 'year':
+      return { from: Date.UTC(date.getUTCFullYear(), 0, 1), to };
+    default: {
+      const days = { today: 1, '7d': 7, '28d': 28, '30d': 30, '91d': 91, '12mo': 365, all: MAX_WINDOW_DAYS }[period];
+      return { from: to - days * DAY, to };
+    }
+  }
+}
 
 export const INTERVALS = ['hour', 'day'] as const satisfies readonly Interval[];
 

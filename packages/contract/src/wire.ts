@@ -74,7 +74,7 @@ export type RealtimeResponse = Envelope<RealtimeData>;
 // ---------------------------------------------------------------------------------------
 // GET /api/stats?site_id=S&period=…|from=…&to=… [&interval=hour|day] [&filter=dim:value] [&include=health]
 
-export type Period = 'today' | '24h' | '7d' | '30d' | '12mo';
+export type Period = 'today' | '24h' | '7d' | '28d' | '30d' | '91d' | 'month' | 'last_month' | '12mo' | 'year' | 'all';
 
 export type Interval = 'hour' | 'day';
 

@@ -105,6 +105,11 @@ describe('the v2 request', () => {
     // 365 days ending today, not v2's `12mo` (which starts on the first of a month).
     expect(range({ period: '12mo' })).toEqual(['2024-03-06', '2025-03-05']);
     expect(range({ period: 'custom', from: '2025-02-01', to: '2025-02-03' })).toEqual(['2025-02-01', '2025-02-03']);
+    // The calendar periods (a link may name them: #period=last_month) go as their days.
+    expect(range({ period: 'last_month' })).toEqual(['2025-02-01', '2025-02-28']);
+    expect(range({ period: 'month' })).toEqual(['2025-03-01', '2025-03-05']);
+    expect(range({ period: 'year' })).toEqual(['2025-01-01', '2025-03-05']);
+    expect(range({ period: '28d' })).toEqual(['2025-02-06', '2025-03-05']);
   });
 
   it('charts hours for two days or less, days beyond', () => {

@@ -19,6 +19,8 @@ import {
   INTERVALS,
   MAX_HOURLY_DAYS,
   PERIODS,
+  MAX_WINDOW_DAYS,
+  periodWindow,
   type FilterDimension,
   type Interval,
   type Period,
@@ -238,7 +240,6 @@ function parseRealtimeFilter(text: string, index: number): RealtimeFilter {
 }
 
 
-export const MAX_WINDOW_DAYS = 400;
 
 export interface StatsQuery {
   siteId: string;
@@ -322,19 +323,13 @@ export interface StatsWindow {
 
 /** The window a query names, and its interval (hourly only up to 31 days). */
 export function resolveStatsWindow(query: StatsQuery, now: number): StatsWindow {
-  const HOUR_MS = 3_600_000;
   let from: number;
   let to: number;
   if (query.period === null) {
     from = query.from!;
     to = query.to!;
-  } else if (query.period === '24h') {
-    to = Math.floor(now / HOUR_MS) * HOUR_MS + HOUR_MS;
-    from = to - 24 * HOUR_MS;
   } else {
-    const days = { today: 1, '7d': 7, '30d': 30, '12mo': 365 }[query.period];
-    to = Math.floor(now / DAY_MS) * DAY_MS + DAY_MS;
-    from = to - days * DAY_MS;
+    ({ from, to } = periodWindow(query.period, now));
   }
   const interval = query.interval ?? defaultInterval(to - from);
   if (interval === 'hour' && to - from > MAX_HOURLY_DAYS * DAY_MS) {

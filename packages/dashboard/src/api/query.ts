@@ -6,7 +6,7 @@
  * built here; the client sends them and query-results.ts reads the answers.
  */
 
-import { BREAKDOWNS, defaultInterval, type Breakdowns, type Interval } from '@liveinsight/contract';
+import { BREAKDOWNS, defaultInterval, periodWindow, type Breakdowns, type Interval } from '@liveinsight/contract';
 import { DEFAULT_PERIOD, DIMENSION_OF, propKey, type Filter, type NamedDimension, type ViewState } from '../state/view-state.js';
 
 export type QueryFilter = [op: Filter['op'], dimension: string, values: [string]];
@@ -52,24 +52,17 @@ export function queryFilters(filters: readonly Filter[]): QueryFilter[] {
 }
 
 const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /**
- * The window GET /api/stats would show for the view, [from, to) in UTC ms (its
- * resolveStatsWindow): 24h ends with the current hour, the day periods with today.
+ * The window GET /api/stats would show for the view, [from, to) in UTC ms: the contract's
+ * periodWindow, which the collector resolves its periods with too.
  */
 export function viewWindow(view: ViewState, now: number): { from: number; to: number } {
   if (view.period === 'custom' && view.from && view.to) {
     return { from: Date.parse(`${view.from}T00:00:00Z`), to: Date.parse(`${view.to}T00:00:00Z`) + DAY_MS };
   }
-  const period = view.period === 'custom' ? DEFAULT_PERIOD : view.period;
-  if (period === '24h') {
-    const to = Math.floor(now / HOUR_MS) * HOUR_MS + HOUR_MS;
-    return { from: to - 24 * HOUR_MS, to };
-  }
-  const to = Math.floor(now / DAY_MS) * DAY_MS + DAY_MS;
-  return { from: to - { today: 1, '7d': 7, '30d': 30, '12mo': 365 }[period] * DAY_MS, to };
+  return periodWindow(view.period === 'custom' ? DEFAULT_PERIOD : view.period, now);
 }
 
 /**

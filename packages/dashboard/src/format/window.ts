@@ -1,11 +1,17 @@
-import type { StatsData } from '@liveinsight/contract';
+import type { Period, StatsData } from '@liveinsight/contract';
 
-const PERIOD_NAMES: Record<string, string> = {
+const PERIOD_NAMES: Record<Period, string> = {
   today: 'Today',
   '24h': 'Last 24 hours',
   '7d': 'Last 7 days',
+  '28d': 'Last 28 days',
   '30d': 'Last 30 days',
+  '91d': 'Last 91 days',
+  month: 'Month to date',
+  last_month: 'Last month',
   '12mo': 'Last 12 months',
+  year: 'Year to date',
+  all: 'All time',
 };
 
 function utcDay(ms: number, locale: string | undefined, withYear: boolean): string {

@@ -7,7 +7,7 @@
  * `,`, spaces and any other character in a value stay inside its parameter):
  *
  *   site=<site id>
- *   period=today|24h|12mo|30d   (7d, the default, is left out)
+ *   period=today|24h|28d|30d|91d|month|last_month|12mo|year|all   (7d, the default, is left out)
  *   period=custom&from=YYYY-MM-DD&to=YYYY-MM-DD   (both days included)
  *   interval=hour|day
  *   filter=<chip>   once per chip, in the order the chips show; combined with AND
