@@ -60,6 +60,28 @@ describe('GET /api/stats', () => {
     expect(recent.totals.pageviews).toBe(3 + (TODAY - (thisMonth - DAY) < 28 * DAY ? 4 : 0) + (TODAY - lastMonth < 28 * DAY ? 2 : 0));
   });
 
+  it('compares with a year earlier or with given days when asked, and names the window in meta.compare', async () => {
+    const site = 'yoy.test';
+    const now = new Date(TODAY);
+    const yearAgo = Date.UTC(now.getUTCFullYear() - 1, now.getUTCMonth(), now.getUTCDate()) - 3 * DAY;
+    await traffic(site, 5, TODAY - 3 * DAY);
+    await traffic(site, 7, yearAgo + HOUR);
+    await traffic(site, 2, TODAY - 10 * DAY);
+    const plain = await stats({ site_id: site, period: '7d' });
+    expect(plain.previous.pageviews).toBe(2);
+    expect(plain.meta.compare).toEqual({ mode: 'previous_period', from: new Date(TODAY - 13 * DAY).toISOString(), to: new Date(TODAY - 6 * DAY).toISOString() });
+    const yoy = await stats({ site_id: site, period: '7d', compare: 'year_over_year' });
+    expect(yoy.totals.pageviews).toBe(5);
+    expect(yoy.previous.pageviews).toBe(7);
+    expect(yoy.meta.compare.mode).toBe('year_over_year');
+    expect(Date.parse(yoy.meta.compare.from)).toBeLessThanOrEqual(yearAgo);
+    expect(Date.parse(yoy.meta.compare.to)).toBeGreaterThan(yearAgo);
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const custom = await stats({ site_id: site, period: '7d', compare_from: day(TODAY - 10 * DAY), compare_to: day(TODAY - 10 * DAY) });
+    expect(custom.previous.pageviews).toBe(2);
+    expect(custom.meta.compare).toEqual({ mode: 'custom', from: new Date(TODAY - 10 * DAY).toISOString(), to: new Date(TODAY - 9 * DAY).toISOString() });
+  });
+
   it('says in meta which numbers are exact and whether the current bucket is filling', async () => {
     const site = 'meta.test';
     await ingestOk({ events: [wireEvent({ session: newSessionId(), at: Date.now(), site })] });

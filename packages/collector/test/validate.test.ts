@@ -185,6 +185,15 @@ describe('read parameters', () => {
     expect(() => window({ period: '12mo', interval: 'hour' })).toThrow(new BadRequestError('interval=hour allows windows of at most 31 days'));
   });
 
+  it('takes compare=previous_period|year_over_year or a custom compare_from/compare_to, and refuses the rest naming the field', () => {
+    expect(parseStatsQuery({ site_id: 's' }).compare).toEqual({ mode: 'previous_period' });
+    expect(parseStatsQuery({ site_id: 's', compare: 'year_over_year' }).compare).toEqual({ mode: 'year_over_year' });
+    expect(parseStatsQuery({ site_id: 's', compare_from: '2024-01-01', compare_to: '2024-01-07' }).compare).toEqual({ mode: 'custom', from: Date.UTC(2024, 0, 1), to: Date.UTC(2024, 0, 8) });
+    expect(() => parseStatsQuery({ site_id: 's', compare: 'last_decade' })).toThrow(/^compare must be one of previous_period, year_over_year/);
+    expect(() => parseStatsQuery({ site_id: 's', compare_from: '2024-01-01' })).toThrow('compare_from and compare_to must be given together');
+    expect(() => parseStatsQuery({ site_id: 's', compare_from: '2024-01-09', compare_to: '2024-01-07' })).toThrow('compare_from must be before compare_to');
+  });
+
   it('resolves the calendar periods and the longer rolling ones as Plausible names them', () => {
     // now is 2024-05-01 12:30 UTC, the first day of a month.
     const window = (period: string) => {

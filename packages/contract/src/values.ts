@@ -3,7 +3,7 @@
  * collector validates against them and the dashboard builds its controls and parses its
  * URL from them, so a new period or filter dimension is added in one place.
  */
-import type { Breakdowns, FilterDimension, Interval, Period } from './wire.js';
+import type { Breakdowns, CompareMode, FilterDimension, Interval, Period } from './wire.js';
 
 export const PERIODS = ['today', '24h', '7d', '28d', '30d', '91d', 'month', 'last_month', '12mo', 'year', 'all'] as const satisfies readonly Period[];
 
@@ -40,6 +40,9 @@ export function periodWindow(period: Period, now: number): { from: number; to: n
 }
 
 export const INTERVALS = ['hour', 'day'] as const satisfies readonly Interval[];
+
+/** What `compare=` takes; `custom` is implied by `compare_from`/`compare_to`. */
+export const COMPARE_MODES = ['previous_period', 'year_over_year'] as const satisfies readonly CompareMode[];
 
 export const FILTER_DIMENSIONS = [
   'page',

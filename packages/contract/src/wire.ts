@@ -167,8 +167,13 @@ export interface LateValue {
   admitted_at: string;
 }
 
+/** What `previous` is compared with: GET /api/stats' `compare`. */
+export type CompareMode = 'previous_period' | 'year_over_year' | 'custom';
+
 /** What the numbers are: which are exact, and whether they can still change. */
 export interface StatsMeta {
+  /** The window `previous` counts, [from, to) as ISO 8601 UTC, and how it was chosen. */
+  compare: { mode: CompareMode; from: string; to: string };
   /** When this answer was computed, ISO 8601 UTC. */
   generated_at: string;
   /** Buckets are UTC hours and UTC days. */

@@ -139,7 +139,7 @@ async function fromArchive(plan: QueryPlan): Promise<Groups> {
 }
 
 async function fromRollups(plan: QueryPlan, now: number): Promise<Groups> {
-  const stats = await getStats({ siteId: plan.siteId, period: null, from: plan.from, to: plan.to, filter: null, interval: 'day', includeHealth: false }, now);
+  const stats = await getStats({ siteId: plan.siteId, period: null, from: plan.from, to: plan.to, filter: null, interval: 'day', includeHealth: false, compare: { mode: 'previous_period' } }, now);
   const aggregatesOf = (c: { pageviews: number; visitors: number; sessions: number; events: number; bounce_rate?: number; avg_duration_s?: number }): Aggregates => ({
     visitors: c.visitors,
     visits: c.sessions,

@@ -27,7 +27,7 @@ import { readDayPartitions } from '../store/day-cache.js';
 import { getItems, queryPartitions, type StatsItem } from '../store/stats-store.js';
 import { HEALTH_METRIC, HEALTH_REASON_PREFIX } from './health.js';
 import { countedUntil } from '../store/progress-store.js';
-import { resolveStatsWindow, type StatsQuery } from './validate.js';
+import { compareWindow, resolveStatsWindow, type StatsQuery } from './validate.js';
 
 /** Rows per breakdown; the rest are folded into (other). */
 export const TOP_ROWS = 100;
@@ -189,8 +189,8 @@ export async function getStats(query: StatsQuery, now: number): Promise<StatsDat
   if (filter && requested === 'hour') approx('timeseries', 'Filtered numbers are kept per UTC day, so the time series is daily.');
   const useHours = !filter && (interval === 'hour' || !dayAligned) && span <= MAX_HOURLY_DAYS * DAY_MS;
   const days = bucketStarts(from, to, DAY_MS);
-  const previousFrom = from - span;
-  const previousDays = bucketStarts(previousFrom, from, DAY_MS);
+  const compare = compareWindow(query.compare, from, to);
+  const previousDays = bucketStarts(compare.from, compare.to, DAY_MS);
   if (!useHours && !dayAligned) {
     const reason = `Counted per whole UTC day: ${dayLabel(days[0]!)} to ${dayLabel(days[days.length - 1]!)}, wider than the requested window.`;
     approx('totals', reason);
@@ -203,7 +203,7 @@ export async function getStats(query: StatsQuery, now: number): Promise<StatsDat
   const [dayItems, hourTotals, previous] = await Promise.all([
     reader.dayPartitions(site, days),
     useHours ? reader.totals(site, hours, 'hour') : Promise.resolve(new Map<number, Counts>()),
-    previousCounts(reader, site, filter, useHours, previousFrom, from, previousDays),
+    previousCounts(reader, site, filter, useHours && compare.from % HOUR_MS === 0 && compare.to % HOUR_MS === 0, compare.from, compare.to, previousDays),
   ]);
 
   let totals: Counts;
@@ -269,6 +269,7 @@ export async function getStats(query: StatsQuery, now: number): Promise<StatsDat
     timeseries,
     breakdowns,
     meta: {
+      compare: { mode: compare.mode, from: iso(compare.from), to: iso(compare.to) },
       generated_at: iso(now),
       timezone: 'UTC',
       bucket: useHours ? 'hour' : 'day',

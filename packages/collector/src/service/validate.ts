@@ -19,6 +19,8 @@ import {
   INTERVALS,
   MAX_HOURLY_DAYS,
   PERIODS,
+  COMPARE_MODES,
+  type CompareMode,
   MAX_WINDOW_DAYS,
   periodWindow,
   type FilterDimension,
@@ -250,6 +252,8 @@ export interface StatsQuery {
   interval: Interval | undefined;
   filter: { dimension: FilterDimension; value: string } | null;
   includeHealth: boolean;
+  /** What `previous` counts: the span just before (default), a year earlier, or given days. */
+  compare: { mode: 'previous_period' | 'year_over_year' } | { mode: 'custom'; from: number; to: number };
 }
 
 const DAY_MS = 86_400_000;
@@ -312,7 +316,33 @@ export function parseStatsQuery(params: Params): StatsQuery {
     if (p.include !== 'health') throw new BadRequestError('include accepts only "health"');
     includeHealth = true;
   }
-  return { siteId, period, from, to, interval, filter, includeHealth };
+  let compare: StatsQuery['compare'] = { mode: 'previous_period' };
+  if (p.compare_from !== undefined || p.compare_to !== undefined) {
+    if (p.compare !== undefined && p.compare !== 'custom') throw new BadRequestError('compare_from/compare_to go with compare=custom or no compare');
+    if (!p.compare_from || !p.compare_to) throw new BadRequestError('compare_from and compare_to must be given together');
+    const start = parseInstant('compare_from', p.compare_from, false);
+    const end = parseInstant('compare_to', p.compare_to, true);
+    if (start >= end) throw new BadRequestError('compare_from must be before compare_to');
+    if (end - start > MAX_WINDOW_DAYS * DAY_MS) throw new BadRequestError(`The comparison may span at most ${MAX_WINDOW_DAYS} days`);
+    compare = { mode: 'custom', from: start, to: end };
+  } else if (p.compare !== undefined) {
+    if (!(COMPARE_MODES as readonly string[]).includes(p.compare)) {
+      throw new BadRequestError(`compare must be one of ${COMPARE_MODES.join(', ')} (or compare_from/compare_to)`);
+    }
+    compare = { mode: p.compare as 'previous_period' | 'year_over_year' };
+  }
+  return { siteId, period, from, to, interval, filter, includeHealth, compare };
+}
+
+/** The window `previous` counts, [from, to): a year earlier keeps the calendar dates and hours. */
+export function compareWindow(compare: StatsQuery['compare'], from: number, to: number): { mode: CompareMode; from: number; to: number } {
+  if (compare.mode === 'custom') return compare;
+  if (compare.mode === 'previous_period') return { mode: 'previous_period', from: from - (to - from), to: from };
+  const yearBefore = (ms: number) => {
+    const d = new Date(ms);
+    return Date.UTC(d.getUTCFullYear() - 1, d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+  };
+  return { mode: 'year_over_year', from: yearBefore(from), to: yearBefore(to) };
 }
 
 export interface StatsWindow {

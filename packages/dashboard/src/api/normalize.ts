@@ -86,6 +86,7 @@ export function normalizeStats(raw: Partial<StatsData>, now = new Date()): Stats
   const filter = raw.filter ?? null;
   const rawMeta: Partial<StatsMeta> = raw.meta ?? {};
   const meta: StatsMeta = {
+    compare: { mode: 'previous_period', from: '', to: '' },
     generated_at: now.toISOString(),
     timezone: 'UTC',
     bucket: interval,

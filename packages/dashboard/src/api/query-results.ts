@@ -123,6 +123,7 @@ export function pageStatsOf(site: string, view: ViewState, interval: Interval, a
     timeseries: timeseriesOf(answers.timeseries, interval, from, to),
     breakdowns: breakdownsOf(answers.breakdowns),
     meta: {
+      compare: { mode: 'previous_period', from: new Date(from - (to - from)).toISOString(), to: new Date(from).toISOString() },
       generated_at: generated,
       timezone: 'UTC',
       bucket: interval,

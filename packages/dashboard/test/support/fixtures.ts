@@ -31,6 +31,7 @@ export function statsFixture(overrides: Partial<StatsData> = {}): StatsData {
       events: [{ value: 'signup<script>', count: 17, props: [{ key: 'plan', value: '<i>pro</i>', count: 11 }] }],
     },
     meta: {
+      compare: { mode: 'previous_period', from: '2025-02-20T00:00:00.000Z', to: '2025-02-27T00:00:00.000Z' },
       generated_at: '2025-03-05T12:00:00.000Z',
       timezone: 'UTC',
       bucket: 'day',
