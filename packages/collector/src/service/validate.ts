@@ -241,8 +241,6 @@ function parseRealtimeFilter(text: string, index: number): RealtimeFilter {
   return { dimension: dimension as RealtimeFilterDimension, op, value };
 }
 
-
-
 export interface StatsQuery {
   siteId: string;
   period: Period | null;
