@@ -1,4 +1,5 @@
-import { BatchGetCommand, DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { batchGet } from './batch-get.js';
 import { mapLimit } from '../lib/concurrency.js';
 import { fnv1a } from '../lib/hash.js';
 import { getDocumentClient } from './client.js';
@@ -254,33 +255,10 @@ export type SessionDimensions = Pick<SessionItem, 'session_id' | 'entry_page' | 
  * BatchGetItem; eventually consistent, as the index itself is.
  */
 export async function getSessionDimensions(sessionKeys: readonly string[]): Promise<SessionDimensions[]> {
-  const table = tableName('sessions');
-  const chunks: string[][] = [];
-  for (let i = 0; i < sessionKeys.length; i += 100) chunks.push(sessionKeys.slice(i, i + 100));
-  const pages = await mapLimit(chunks, ACTIVITY_SHARDS, async (chunk) => {
-    const items: SessionDimensions[] = [];
-    let pending: Record<string, unknown>[] = chunk.map((session_id) => ({ session_id }));
-    for (let attempt = 0; pending.length; attempt++) {
-      const output = await storeCall('realtime sessions', () =>
-        getDocumentClient().send(
-          new BatchGetCommand({
-            RequestItems: {
-              [table]: {
-                Keys: pending,
-                ProjectionExpression: 'session_id, entry_page, us, um, uc, br, #os, dev, cc',
-                ExpressionAttributeNames: { '#os': 'os' },
-              },
-            },
-          }),
-        ),
-      );
-      items.push(...((output.Responses?.[table] ?? []) as SessionDimensions[]));
-      pending = (output.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
-      if (pending.length && attempt > 8) throw new StorageUnavailableError('The sessions table did not answer every key');
-    }
-    return items;
+  return batchGet<SessionDimensions>('realtime sessions', tableName('sessions'), sessionKeys.map((session_id) => ({ session_id })), ACTIVITY_SHARDS, {
+    expression: 'session_id, entry_page, us, um, uc, br, #os, dev, cc',
+    names: { '#os': 'os' },
   });
-  return pages.flat();
 }
 
 /** Removes every session of a site (live and backfilled). */

@@ -1,4 +1,5 @@
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { batchGet } from './batch-get.js';
 import { mapLimit, settleLimit } from '../lib/concurrency.js';
 import { getDocumentClient } from './client.js';
 import { conditionalWrite } from './conditional-write.js';
@@ -202,25 +203,7 @@ export async function queryPartitions(
 
 /** The items at the given keys (missing ones are simply absent), 100 keys per BatchGetItem. */
 export async function getItems(keys: readonly { pk: string; sk: string }[]): Promise<StatsItem[]> {
-  const table = tableName('stats');
-  const chunks: { pk: string; sk: string }[][] = [];
-  for (let i = 0; i < keys.length; i += 100) chunks.push(keys.slice(i, i + 100));
-  const pages = await mapLimit(chunks, READ_CONCURRENCY, async (chunk) => {
-    const items: StatsItem[] = [];
-    let pending: Record<string, unknown>[] = chunk;
-    for (let attempt = 0; pending.length; attempt++) {
-      const output = await storeCall('stats batch get', () =>
-        getDocumentClient().send(
-          new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } } }),
-        ),
-      );
-      items.push(...((output.Responses?.[table] ?? []) as StatsItem[]));
-      pending = (output.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
-      if (pending.length && attempt > 8) throw toStorageError(new Error('unprocessed keys'), 'stats batch get');
-    }
-    return items;
-  });
-  return pages.flat();
+  return batchGet<StatsItem>('stats batch get', tableName('stats'), keys, READ_CONCURRENCY);
 }
 
 
