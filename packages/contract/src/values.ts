@@ -66,6 +66,13 @@ export type RealtimeFilterDimension = (typeof REALTIME_FILTER_DIMENSIONS)[number
 /** A filter's operator as the dashboard's chips (and their `filter=` text) write it: `dim:v`, `!dim:v`, `~dim:v`. */
 export const CHIP_OPERATORS = ['is', 'is_not', 'contains'] as const;
 export type ChipOperator = (typeof CHIP_OPERATORS)[number];
+export const CHIP_MARKS: Readonly<Record<ChipOperator, string>> = { is: '', is_not: '!', contains: '~' };
+
+/** A chip's text split into its operator (its leading mark) and the rest, `dimension:value`. */
+export function chipOperator(text: string): { op: ChipOperator; rest: string } {
+  const op: ChipOperator = text[0] === CHIP_MARKS.is_not ? 'is_not' : text[0] === CHIP_MARKS.contains ? 'contains' : 'is';
+  return { op, rest: op === 'is' ? text : text.slice(1) };
+}
 
 /** The breakdowns of GET /api/stats, in the order the API and the dashboard list them. */
 export const BREAKDOWNS = [

@@ -14,6 +14,7 @@ import {
   type ReasonCode,
   FILTER_DIMENSIONS,
   REALTIME_FILTER_DIMENSIONS,
+  chipOperator,
   type ChipOperator,
   type RealtimeFilterDimension,
   INTERVALS,
@@ -228,8 +229,7 @@ export function parseRealtimeQuery(params: Params, filters: readonly string[] = 
 }
 
 function parseRealtimeFilter(text: string, index: number): RealtimeFilter {
-  const op: ChipOperator = text[0] === '!' ? 'is_not' : text[0] === '~' ? 'contains' : 'is';
-  const rest = op === 'is' ? text : text.slice(1);
+  const { op, rest } = chipOperator(text);
   const colon = rest.indexOf(':');
   const dimension = rest.slice(0, Math.max(colon, 0));
   const value = colon < 0 ? '' : rest.slice(colon + 1);

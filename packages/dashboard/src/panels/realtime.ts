@@ -76,13 +76,7 @@ export function renderRealtime(container: HTMLElement, data: RealtimeData): void
       h(
         'span',
         { class: 'realtime-caption' },
-        data.filtered
-          ? data.active_sessions === 1
-            ? 'visitor matching the filters'
-            : 'visitors matching the filters'
-          : data.active_sessions === 1
-            ? 'visitor on the site'
-            : 'visitors on the site',
+        `${data.active_sessions === 1 ? 'visitor' : 'visitors'} ${data.filtered ? 'matching the filters' : 'on the site'}`,
         h('span', { class: 'muted small' }, `active in the last ${data.minutes} minutes`),
       ),
     ),

@@ -23,7 +23,7 @@
  * links open as that chip, and a view with one `is` chip still opens in them.
  */
 
-import { FILTER_DIMENSIONS, INTERVALS, PERIODS, REALTIME_FILTER_DIMENSIONS, type Breakdowns, type StatsData, type StatsFilter } from '@liveinsight/contract';
+import { CHIP_MARKS, CHIP_OPERATORS, chipOperator, FILTER_DIMENSIONS, INTERVALS, PERIODS, REALTIME_FILTER_DIMENSIONS, type Breakdowns, type ChipOperator, type StatsData, type StatsFilter } from '@liveinsight/contract';
 
 export { FILTER_DIMENSIONS, INTERVALS, PERIODS };
 export type PresetPeriod = (typeof PERIODS)[number];
@@ -43,8 +43,8 @@ export const PROPS_PREFIX = 'event:props:';
 export type Dimension = NamedDimension | `event:props:${string}`;
 
 /** The operators a chip offers, spelled as POST /api/v2/query spells them. */
-export const OPERATORS = ['is', 'is_not', 'contains'] as const;
-export type Operator = (typeof OPERATORS)[number];
+export const OPERATORS = CHIP_OPERATORS;
+export type Operator = ChipOperator;
 
 /** The dimension whose values each breakdown lists: a click on a row adds an `is` chip on it. */
 export const DIMENSION_OF: Readonly<Record<keyof Breakdowns, NamedDimension>> = {
@@ -95,8 +95,6 @@ function oneOf<T extends string>(list: readonly T[], value: string | null): valu
   return value !== null && (list as readonly string[]).includes(value);
 }
 
-const OP_MARKS: Readonly<Record<Operator, string>> = { is: '', is_not: '!', contains: '~' };
-
 export function propKey(dimension: Dimension): string | undefined {
   return dimension.startsWith(PROPS_PREFIX) ? dimension.slice(PROPS_PREFIX.length) : undefined;
 }
@@ -104,8 +102,9 @@ export function propKey(dimension: Dimension): string | undefined {
 /** Reads one chip (`[op]<dimension>:<value>`, see the top of this file); undefined when it is not one. */
 export function parseFilter(text: string | null): Filter | undefined {
   if (!text) return undefined;
-  const op = text[0] === '!' ? 'is_not' : text[0] === '~' ? 'contains' : 'is';
-  let rest = op === 'is' ? text : text.slice(1);
+  const chip = chipOperator(text);
+  const { op } = chip;
+  let { rest } = chip;
   let colon = rest.indexOf(':');
   let dimension: Dimension;
   if (rest.slice(0, colon) === 'prop') {
@@ -136,7 +135,7 @@ export function onLiveSessions(filters: readonly Filter[]): boolean {
 
 export function filterParam(filter: Filter): string {
   const key = propKey(filter.dimension);
-  return `${OP_MARKS[filter.op]}${key === undefined ? filter.dimension : `prop:${encodeURIComponent(key)}`}:${filter.value}`;
+  return `${CHIP_MARKS[filter.op]}${key === undefined ? filter.dimension : `prop:${encodeURIComponent(key)}`}:${filter.value}`;
 }
 
 /**
