@@ -77,8 +77,15 @@ export function dateRange(view: ViewState, now: number): QueryBody['date_range']
   if (period === 'today') return 'day';
   if (period === '7d' || period === '30d') return period;
   const { from, to } = viewWindow(view, now);
-  // The server reads a date-time as the last instant included: one ms before `to`.
-  return period === '24h' ? [new Date(from).toISOString(), new Date(to - 1).toISOString()] : [isoDay(from), isoDay(to - 1)];
+  return explicitRange(from, to, period === '24h');
+}
+
+/**
+ * [from, to) as v2's ends: the days it covers, or date-times for a window of hours. The
+ * server reads a date-time as the last instant included: one ms before `to`.
+ */
+function explicitRange(from: number, to: number, hours: boolean): [string, string] {
+  return hours ? [new Date(from).toISOString(), new Date(to - 1).toISOString()] : [isoDay(from), isoDay(to - 1)];
 }
 
 /** Hours for a window of two days or less, as GET /api/stats defaults to; days beyond. */
@@ -98,9 +105,7 @@ export interface PageQueries {
 /** The span just before the view's window, as v2 dates (whole UTC days) or date-times (24h). */
 export function previousRange(view: ViewState, now: number): [string, string] {
   const { from, to } = viewWindow(view, now);
-  const start = from - (to - from);
-  const hours = view.period === '24h';
-  return hours ? [new Date(start).toISOString(), new Date(from - 1).toISOString()] : [isoDay(start), isoDay(from - 1)];
+  return explicitRange(from - (to - from), from, view.period === '24h');
 }
 
 /** Everything the page shows for a view whose chips GET /api/stats cannot take. */
