@@ -3,7 +3,7 @@
  * checked here, once, into a plan the SQL builder and the rollups both read. Every
  * problem is a 400 naming the field.
  */
-import { SITE_ID } from '@liveinsight/contract';
+import { periodWindow, SITE_ID } from '@liveinsight/contract';
 import { BadRequestError } from '../errors.js';
 import { DAY_MS, floorTo } from '../lib/time.js';
 
@@ -207,25 +207,23 @@ function parseDateRange(raw: unknown, now: number): { from: number; to: number }
     return { from, to };
   }
   switch (raw) {
+    // The ranges that mean what GET /api/stats' periods of the same name mean.
     case 'day':
-      return { from: today, to: today + DAY_MS };
-    case '24h':
-      return { from: now - DAY_MS, to: now + 1 };
+      return periodWindow('today', now);
     case '7d':
     case '28d':
     case '30d':
-    case '91d': {
-      const days = Number.parseInt(raw, 10);
-      return { from: today - (days - 1) * DAY_MS, to: today + DAY_MS };
-    }
+    case '91d':
     case 'month':
-      return { from: utcMonth(now), to: today + DAY_MS };
+    case 'year':
+      return periodWindow(raw, now);
+    // Plausible's own: 24h ends now, 6mo and 12mo start on a month's first day.
+    case '24h':
+      return { from: now - DAY_MS, to: now + 1 };
     case '6mo':
       return { from: utcMonth(now, -5), to: today + DAY_MS };
     case '12mo':
       return { from: utcMonth(now, -11), to: today + DAY_MS };
-    case 'year':
-      return { from: Date.UTC(new Date(now).getUTCFullYear(), 0, 1), to: today + DAY_MS };
     case 'all':
       return { from: Date.UTC(2020, 0, 1), to: today + DAY_MS };
     default:

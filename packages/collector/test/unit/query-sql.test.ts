@@ -139,3 +139,24 @@ describe('the Athena engine (a stand-in client: Athena cannot run here)', () => 
     expect((start.QueryString as string).match(/\?/g)).toHaveLength(start.ExecutionParameters.length);
   });
 });
+
+describe('the named date ranges of POST /api/v2/query', () => {
+  it('resolves each as Plausible does, at a fixed now (2026-12-04 12:00 UTC)', () => {
+    const now = Date.parse('2026-12-04T12:00:00Z');
+    const days = (date_range: string) => {
+      const { from, to } = parseQuery({ site_id: 'a.example', date_range, metrics: ['visitors'] }, now);
+      return [new Date(from).toISOString(), new Date(to).toISOString()];
+    };
+    const day = (d: string) => `${d}T00:00:00.000Z`;
+    expect(days('day')).toEqual([day('2026-12-04'), day('2026-12-05')]);
+    expect(days('7d')).toEqual([day('2026-11-28'), day('2026-12-05')]);
+    expect(days('28d')).toEqual([day('2026-11-07'), day('2026-12-05')]);
+    expect(days('30d')).toEqual([day('2026-11-05'), day('2026-12-05')]);
+    expect(days('91d')).toEqual([day('2026-09-05'), day('2026-12-05')]);
+    expect(days('month')).toEqual([day('2026-12-01'), day('2026-12-05')]);
+    expect(days('6mo')).toEqual([day('2026-07-01'), day('2026-12-05')]);
+    expect(days('12mo')).toEqual([day('2026-01-01'), day('2026-12-05')]);
+    expect(days('year')).toEqual([day('2026-01-01'), day('2026-12-05')]);
+    expect(days('24h')).toEqual(['2026-12-03T12:00:00.000Z', '2026-12-04T12:00:00.001Z']);
+  });
+});
